@@ -1,0 +1,219 @@
+"""The ``healthwire`` command.
+
+The command names and options are a contract (DESIGN.md, "The command line"): add to them,
+never rename them. Human output goes to stdout as Rich tables and trees; ``--json`` gives
+scripts the same facts as JSON. Errors are one clear message on stderr: exit status 2 for a
+usage mistake, 1 for a failure, never a traceback for something the user can fix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.exc import OperationalError
+
+from archive import __version__
+from archive.config import DATABASE_ENV, Config, load_config
+from archive.errors import ArchiveError
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@dataclass
+class Context:
+    """What the global options say; the config is loaded only by commands that need it."""
+
+    config_path: Path | None
+    db_override: str | None
+    _config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    @property
+    def database_url(self) -> str:
+        return self.config.database_url(self.db_override)
+
+
+@click.group(
+    name="healthwire",
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Configuration file [default: config/healthwire.toml when present].",
+)
+@click.option(
+    "--db", "db", metavar="URL",
+    help=f"Database URL (overrides ${DATABASE_ENV} and the config file).",
+)
+@click.version_option(__version__, prog_name="healthwire")
+@click.pass_context
+def app(ctx: click.Context, config_path: Path | None, db: str | None) -> None:
+    """A scheduled scraper and archive for syndicated health news: who copied whom, by what
+    evidence, and how late."""
+    ctx.obj = Context(config_path=config_path, db_override=db)
+
+
+def state(ctx: click.Context) -> Context:
+    """The global options of this invocation."""
+    obj = ctx.find_root().obj
+    assert isinstance(obj, Context)
+    return obj
+
+
+def print_json(data: Any) -> None:
+    """Print ``data`` as JSON on stdout (ISO dates; nothing else)."""
+    sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+
+
+json_option = click.option("--json", "json_output", is_flag=True, help="Print JSON for scripts.")
+
+
+@app.command()
+@json_option
+@click.pass_context
+def init(ctx: click.Context, json_output: bool) -> None:
+    """Create the archive, or upgrade it to this version's schema."""
+    from archive import schema
+    from archive.db import make_engine
+
+    st = state(ctx)
+    engine = make_engine(st.database_url)
+    try:
+        before, after = schema.upgrade(engine)
+    finally:
+        engine.dispose()
+    warc_dir = Path(st.config.archive.warc_dir)
+    warc_dir.mkdir(parents=True, exist_ok=True)
+    where = engine.url.render_as_string(hide_password=True)
+    if json_output:
+        print_json({"database": where, "revision_before": before, "revision": after,
+                    "warc_dir": str(warc_dir)})
+        return
+    if before is None:
+        console.print(f"Created the archive at [bold]{where}[/] (schema revision {after}).")
+    elif before == after:
+        console.print(f"The archive at [bold]{where}[/] is up to date (revision {after}).")
+    else:
+        console.print(f"Upgraded the archive at [bold]{where}[/] from {before} to {after}.")
+    console.print(f"WARC files go to [bold]{warc_dir}[/].")
+
+
+@app.command()
+@json_option
+@click.pass_context
+def stats(ctx: click.Context, json_output: bool) -> None:
+    """What the archive holds: rows per table, size on disk, schema revision."""
+    from archive.db import open_archive
+    from archive.stats import archive_stats
+
+    st = state(ctx)
+    engine = open_archive(st.database_url)
+    try:
+        report = archive_stats(engine, Path(st.config.archive.warc_dir))
+    finally:
+        engine.dispose()
+    if json_output:
+        print_json(report)
+        return
+    console.print(f"archive: [bold]{report['database']}[/]")
+    table = Table()
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, count in report["rows"].items():
+        table.add_row(name, f"{count:,}")
+    console.print(table)
+    size = report["database_bytes"]
+    console.print(f"schema revision: {report['schema_revision']}")
+    console.print(f"database size: {_human_bytes(size) if size is not None else 'unknown'}")
+    console.print(
+        f"WARC files: {report['warc_files']} in {report['warc_dir']} "
+        f"({_human_bytes(report['warc_bytes'])})"
+    )
+
+
+def _human_bytes(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:,.1f} {unit}" if unit != "B" else f"{int(value)} B"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def _register_optional_commands() -> None:
+    """Commands that live in their own modules register themselves here."""
+    try:
+        from archive.cli_extract import extract
+    except ImportError:
+        return
+    app.add_command(extract, "extract")
+
+
+_register_optional_commands()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI and map every outcome to an exit status and a message."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        app.main(args=args, prog_name="healthwire", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.UsageError as exc:
+        exc.show(file=sys.stderr)
+        return 2
+    except click.ClickException as exc:
+        exc.show(file=sys.stderr)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        err_console.print("aborted")
+        return 1
+    except ArchiveError as exc:
+        err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        if exc.hint:
+            err_console.print(f"[dim]hint:[/] {exc.hint}", highlight=False)
+        return 1
+    except OperationalError as exc:
+        err_console.print(
+            f"[bold red]error:[/] cannot use the database: {exc.orig or exc}", highlight=False
+        )
+        err_console.print(
+            "[dim]hint:[/] check --db / $HEALTHWIRE_DATABASE_URL and that the server is running",
+            highlight=False,
+        )
+        return 1
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        return 130
+    except Exception as exc:  # a bug, not a user mistake: say so, keep the trace out of the way
+        if os.environ.get("HEALTHWIRE_DEBUG"):
+            traceback.print_exc()
+        err_console.print(
+            f"[bold red]internal error:[/] {type(exc).__name__}: {exc}\n"
+            "This is a bug in healthwire. Rerun with HEALTHWIRE_DEBUG=1 for the traceback "
+            "and report it.",
+            highlight=False,
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
