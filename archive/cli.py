@@ -25,8 +25,8 @@ from archive import __version__
 from archive.config import DATABASE_ENV, Config, load_config
 from archive.errors import ArchiveError
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 @dataclass
@@ -146,6 +146,20 @@ def stats(ctx: click.Context, json_output: bool) -> None:
         f"WARC files: {report['warc_files']} in {report['warc_dir']} "
         f"({_human_bytes(report['warc_bytes'])})"
     )
+
+
+@app.command()
+@click.option(
+    "--dir", "workdir", type=click.Path(file_okay=False, path_type=Path),
+    default=Path("data/demo"), show_default=True,
+    help="Where the demo archive (SQLite file and WARCs) is written.",
+)
+@click.pass_context
+def demo(ctx: click.Context, workdir: Path) -> None:
+    """Run the whole pipeline offline on the bundled sample sites, into a demo archive."""
+    from archive.demo import run_demo
+
+    run_demo(workdir, db_override=state(ctx).db_override, console=console)
 
 
 def _human_bytes(size: int) -> str:

@@ -380,7 +380,10 @@ def parse_config(text: str, path: Path | None = None) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
+        # Python 3.14 gives exc.lineno; older versions only say "(at line N, column M)".
         line = getattr(exc, "lineno", None)
+        if line is None and (found := re.search(r"at line (\d+)", str(exc))):
+            line = int(found.group(1))
         problems.add("TOML syntax", str(exc), line)
         problems.raise_if_any()
         raise AssertionError("unreachable") from exc
