@@ -96,6 +96,8 @@ class SourceConfig:
     #: listing sources: regular expressions an article URL must match, and how far to page.
     follow: tuple[str, ...] = ()
     max_pages: int = 5
+    #: At most this many article pages per run (feeds and sitemaps can list thousands).
+    max_articles: int = 500
 
 
 @dataclass(frozen=True)
@@ -320,8 +322,10 @@ def _check_source(
             )
     if values.get("schedule") and (why := check_cron(values["schedule"])):
         problems.add(f"{label}.schedule", why, problems.line_of("sources", "schedule", index))
-    if values.get("max_pages", 1) < 1:
-        problems.add(f"{label}.max_pages", "must be at least 1", None)
+    for key in ("max_pages", "max_articles"):
+        if values.get(key, 1) < 1:
+            problems.add(f"{label}.{key}", "must be at least 1",
+                         problems.line_of("sources", key, index))
     if len(problems.items) > before or not all(k in values for k in ("name", "outlet", "kind")):
         return None
     return SourceConfig(**values)
