@@ -1,0 +1,296 @@
+"""Extraction: one page's bytes and URL in, an article record with its evidence out.
+
+Used alike by the crawler's pipeline and by WARC import, so it must never raise: whatever the
+bytes, the caller gets an ExtractedPage whose `problems` say what could not be found and why.
+The page is decoded and parsed once; trafilatura (text, and htmldate inside it as the date
+fallback) and this package's own readers (JSON-LD, OpenGraph, <time>, credits, quotes,
+references) all work on that one tree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from archive.outlets import match_domain
+
+from .credits import find_credits
+from .dates import as_aware, choose, collect_candidates, mentioned_dates, parse_date
+from .decode import decode_body
+from .fields import choose_title, guess_language, normalise_language, split_authors
+from .metadata import jsonld_authors, read_meta
+from .model import (
+    Credit,
+    DateCandidate,
+    DateHint,
+    ExtractedPage,
+    MentionedDate,
+    Quote,
+    Reference,
+)
+from .quotes import find_quotes
+from .references import find_references
+from .text import extract_main_text
+
+__all__ = [
+    "Credit",
+    "DateCandidate",
+    "DateHint",
+    "ExtractedPage",
+    "MentionedDate",
+    "Quote",
+    "Reference",
+    "extract_page",
+    "to_dict",
+]
+
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+
+
+def _parse(text: str) -> lxml_html.HtmlElement | None:
+    """Parse decoded text into one lxml tree; None when there is nothing to parse."""
+    text = _XML_DECL.sub("", text.replace("\x00", ""), count=1)
+    if not text.strip():
+        return None
+    parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True)
+    try:
+        tree = lxml_html.document_fromstring(text, parser=parser)
+    except (etree.ParserError, ValueError, etree.XMLSyntaxError):
+        return None
+    return tree
+
+
+def _first_h1(tree: lxml_html.HtmlElement) -> str | None:
+    """The first <h1> with text, preferring one inside <article> or <main>."""
+    for path in (".//article//h1", ".//main//h1", ".//h1"):
+        for el in tree.iterfind(path):
+            text = " ".join(el.text_content().split())
+            if text:
+                return text
+    return None
+
+
+def _absolute(url: str | None, base: str) -> str | None:
+    if not url:
+        return None
+    try:
+        absolute = urljoin(base, url.strip()) if base else url.strip()
+    except ValueError:
+        return None
+    return absolute if urlsplit(absolute).scheme in ("http", "https") else None
+
+
+def extract_page(
+    body: bytes,
+    url: str,
+    *,
+    content_type: str | None = None,
+    fetched_at: datetime | None = None,
+    hint_dates: list[DateHint] | tuple[DateHint, ...] = (),
+    hint_title: str | None = None,
+) -> ExtractedPage:
+    """Extract one page. Never raises: failures end up in `page.problems`."""
+    page = ExtractedPage(url=url)
+    try:
+        _extract(page, body, url, content_type, fetched_at, list(hint_dates or ()), hint_title)
+    except Exception as err:  # noqa: BLE001 - the ingest path must survive any page
+        page.problems.append(f"extraction failed: {type(err).__name__}: {str(err)[:120]}")
+    return page
+
+
+def _extract(
+    page: ExtractedPage,
+    body: bytes,
+    url: str,
+    content_type: str | None,
+    fetched_at: datetime | None,
+    hints: list[DateHint],
+    hint_title: str | None,
+) -> None:
+    fetched = as_aware(fetched_at) if fetched_at else datetime.now(UTC)
+    if not isinstance(body, bytes | bytearray):
+        body = str(body or "").encode("utf-8", "replace")
+    if not body:
+        page.problems.append("empty page")
+    decoded = decode_body(bytes(body), content_type)
+    page.encoding = decoded.encoding
+    page.problems.extend(decoded.problems)
+    tree = None if decoded.is_binary or not body else _parse(decoded.text)
+    if tree is None and body and not decoded.is_binary:
+        page.problems.append("page could not be parsed as HTML")
+
+    meta = read_meta(tree, url) if tree is not None else None
+    if meta:
+        page.problems.extend(meta.problems)
+    main = None
+    if tree is not None:
+        date_params = {
+            "original_date": True,
+            "extensive_search": True,
+            "min_date": "1995-01-01",
+            "max_date": (fetched + timedelta(days=1)).strftime("%Y-%m-%d"),
+            "outputformat": "%Y-%m-%d",
+        }
+        try:
+            main = extract_main_text(tree, url, date_params)
+        except Exception as err:  # noqa: BLE001 - a trafilatura bug must not lose the metadata
+            page.problems.append(f"main text extraction failed: {type(err).__name__}")
+    if main:
+        page.paragraphs = main.paragraphs
+        page.subheadings = main.subheadings
+        page.links = main.links
+    page.text = "\n\n".join(page.paragraphs)
+    if not page.paragraphs:
+        page.problems.append("no main text")
+
+    ld = (meta.jsonld if meta else None) or {}
+    host = urlsplit(url).hostname if url else None
+    known = match_domain(host)
+    page.site_name = (
+        (meta.first("og:site_name", "application-name") if meta else None)
+        or (meta.jsonld_publisher if meta else None)
+        or (main.sitename if main else None)
+        or (known.name if known else None)
+    )
+    sites = [s for s in (page.site_name, meta.jsonld_publisher if meta else None,
+                         known.name if known else None, host or "") if s]
+    if host:
+        sites.append(host.removeprefix("www.").split(".")[0])
+
+    headline = ld.get("headline") if isinstance(ld.get("headline"), str) else None
+    page.title, page.title_source = choose_title(
+        meta.first("og:title", "twitter:title") if meta else None,
+        headline,
+        _first_h1(tree) if tree is not None else None,
+        meta.title_tag if meta else None,
+        main.title if main else None,
+        sites,
+    )
+    if page.title is None and hint_title:
+        page.title, page.title_source = " ".join(hint_title.split()), "hint"
+    if page.title is None:
+        page.problems.append("no title")
+
+    authors = jsonld_authors(ld)
+    if not authors and meta:
+        byline = meta.first("author", "article:author", "dc.creator", "byl", "sailthru.author")
+        if byline and not byline.startswith("http"):
+            authors = [byline]
+    if not authors and main and main.author:
+        authors = [main.author]
+    page.authors = split_authors(authors)
+
+    lang_sources = [
+        ("html-lang", meta.html_lang if meta else None),
+        ("jsonld", ld.get("inLanguage") if isinstance(ld.get("inLanguage"), str) else None),
+        ("meta", meta.first("og:locale", "content-language", "language", "dc.language")
+         if meta else None),
+        ("trafilatura", main.language if main else None),
+        ("guess", guess_language(page.text)),
+    ]
+    for source, value in lang_sources:
+        code = normalise_language(value)
+        if code:
+            page.language, page.language_source = code, source
+            break
+    if page.language is None:
+        page.problems.append("no language")
+
+    canonical = (meta.canonical if meta else None) or (meta.first("og:url") if meta else None)
+    page.canonical_url = _absolute(canonical, url) or _absolute(url, url)
+    page.description = (
+        (meta.first("og:description", "description", "twitter:description") if meta else None)
+        or (ld.get("description") if isinstance(ld.get("description"), str) else None)
+        or (main.description if main else None)
+    )
+
+    _choose_dates(page, tree, meta, url, hints, fetched, fetched_at is not None, main)
+
+    page.mentioned_dates = [
+        m for m in mentioned_dates(page.paragraphs) if m.value.year >= 1995
+    ]
+    own = page.site_name or (known.name if known else None)
+    page.credits = find_credits(main.raw_paragraphs if main else [], own_site=own)
+    page.quotes = find_quotes(page.paragraphs)
+    page.references = find_references(page.paragraphs, [u for u, _ in page.links])
+
+
+def _choose_dates(
+    page: ExtractedPage,
+    tree: lxml_html.HtmlElement | None,
+    meta: Any,
+    url: str,
+    hints: list[DateHint],
+    fetched: datetime,
+    fetch_known: bool,
+    main: Any,
+) -> None:
+    """Apply the date rules (see docs/extraction.md): trust order, rejections, header lines."""
+    from .metadata import PageMeta
+
+    candidates, notes, header_dates = collect_candidates(tree, meta or PageMeta(), url, hints)
+    page.problems.extend(notes)
+    if main and main.date:
+        parsed = parse_date(main.date)
+        if parsed:
+            candidates.append((DateCandidate(parsed[0], "htmldate", "published", "find_date"),
+                               "day"))
+    page.date_candidates = [c for c, _ in candidates]
+    best = choose(candidates, "published", fetched, page.problems)
+    header_days = {d.date() for d in header_dates}
+    if best and best[0].source == "htmldate":
+        day = best[0].value.date()
+        if day in header_days or (fetch_known and day == fetched.date()):
+            page.problems.append(
+                f"htmldate {day.isoformat()} ignored: it matches the header date line or the "
+                "fetch day, not a date the article states"
+            )
+            best = None
+    if best is None and header_dates:
+        line = max(header_dates)
+        if line.date() == fetched.date() or line > fetched + timedelta(days=1):
+            page.problems.append(
+                f"header date line {line.date().isoformat()} ignored: it is the fetch day "
+                "(a theme's 'today'), not the article's date"
+            )
+        elif line >= datetime(1995, 1, 1, tzinfo=UTC):
+            best = (DateCandidate(line, "text", "published", "header date line"), "day")
+            page.problems.append(
+                "published_at taken from a date line outside the article (weak evidence)"
+            )
+    if best:
+        page.published_at = best[0].value
+        page.published_at_source = best[0].source
+        page.published_at_precision = best[1]
+    else:
+        page.problems.append("no publication date stated by the page")
+    modified = choose(candidates, "modified", fetched, page.problems)
+    if modified:
+        if page.published_at and modified[0].value < page.published_at - timedelta(minutes=1):
+            page.problems.append("modified date before publication date; ignored")
+        else:
+            page.modified_at = modified[0].value
+            page.modified_at_source = modified[0].source
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def to_dict(page: ExtractedPage) -> dict[str, Any]:
+    """The page as plain JSON-serialisable data: ISO 8601 dates, links as url/anchor objects."""
+    data = asdict(page)
+    data["links"] = [{"url": u, "anchor": a} for u, a in page.links]
+    return _jsonable(data)

@@ -1,0 +1,166 @@
+"""Main text: trafilatura finds the article body; these rules trim what it lets through.
+
+trafilatura is the measured leader for body extraction, but its output still carries
+subheadings, related-article lists, teaser links and newsletter or subscription prompts. The
+linker compares bodies shingle by shingle, so each stray line is noise in every comparison;
+the rules below are general (markup kind, link density, boilerplate phrasing), never per site.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import trafilatura
+from lxml import etree
+from lxml import html as lxml_html
+
+_BOILERPLATE = re.compile(
+    r"^(?:advertisement|anzeige|werbung|publicité|read more|more:|read next|related:|"
+    r"see also|also read|lesen sie auch|mehr zum thema|les også|läs också|"
+    r"click here|share this|follow us|sign up|subscribe|newsletter|all rights reserved|"
+    r"copyright|©|\(c\) \d{4}|photo:|image:|credit:|getty images|"
+    r"please enter your|leave a (?:comment|reply)|most popular|you may also like|"
+    r"this content (?:is|was)|to continue reading|already a subscriber|"
+    r"il vous reste|la suite est réservée|diesen artikel|jetzt abonnieren|"
+    r"download the .{1,30} app|get the .{1,30} app)",
+    re.I,
+)
+_BOILERPLATE_ANYWHERE = re.compile(
+    r"sign up for (?:the|our) .{0,40}newsletter|subscribe to (?:our|the) .{0,40}newsletter|"
+    r"all rights reserved|follow us on (?:twitter|facebook|instagram)|"
+    r"(?:enable|turn on) javascript|use a more up to date browser|"
+    r"please enter your (?:comment|name|email)|read the original article\.?$|"
+    r"this article is republished from|originally published (?:by|in|on)|"
+    r"first appeared (?:on|in)|story source:|note: content may be edited",
+    re.I,
+)
+_SENTENCE_END = re.compile(r"[.!?…:;\"”»’)]\s*$")
+
+
+@dataclass
+class MainText:
+    """The article body as kept paragraphs, plus what was set aside and the body links."""
+
+    paragraphs: list[str] = field(default_factory=list)
+    raw_paragraphs: list[str] = field(default_factory=list)  # before trimming: credits live here
+    subheadings: list[str] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)
+    title: str | None = None
+    author: str | None = None
+    sitename: str | None = None
+    description: str | None = None
+    language: str | None = None
+    date: str | None = None
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _link_chars(el: etree._Element) -> int:
+    return sum(len(_norm(" ".join(ref.itertext()))) for ref in el.iter("ref"))
+
+
+def _is_boilerplate(text: str) -> bool:
+    return bool(_BOILERPLATE.match(text) or _BOILERPLATE_ANYWHERE.search(text))
+
+
+def _keep_paragraph(text: str, link_chars: int) -> bool:
+    """Keep a body paragraph unless it is a teaser link, a label, or a boilerplate prompt."""
+    if not text or not re.search(r"\w", text):
+        return False
+    words = len(text.split())
+    if link_chars and link_chars / max(1, len(text)) > 0.6 and words < 40:
+        return False
+    if words <= 25 and _is_boilerplate(text):
+        return False
+    return not (words < 4 and not _SENTENCE_END.search(text))
+
+
+def _list_items(el: etree._Element) -> list[str] | None:
+    """Return a list's items when they read as prose (sentences, few links), else None."""
+    items = [_norm(" ".join(item.itertext())) for item in el.iter("item")]
+    items = [i for i in items if i]
+    if not items:
+        return None
+    text_len = sum(len(i) for i in items)
+    if _link_chars(el) / max(1, text_len) > 0.3:
+        return None
+    sentence_like = sum(1 for i in items if len(i.split()) >= 8 and _SENTENCE_END.search(i))
+    if sentence_like / len(items) < 0.75:
+        return None
+    return items
+
+
+def extract_main_text(tree: lxml_html.HtmlElement, url: str, date_params: dict) -> MainText:
+    """Run trafilatura once (text and metadata) on the parsed tree and trim its body."""
+    result = MainText()
+    doc = trafilatura.bare_extraction(
+        tree,
+        url=url or None,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        include_links=True,
+        include_images=False,
+        date_extraction_params=date_params,
+    )
+    if doc is None or isinstance(doc, dict):
+        return result
+    result.title = doc.title
+    result.author = doc.author
+    result.sitename = doc.sitename
+    result.description = doc.description
+    result.language = doc.language
+    result.date = doc.date
+    body = doc.body
+    if body is None:
+        return result
+    seen: set[str] = set()
+    for el in body:
+        tag = el.tag
+        text = _norm(" ".join(el.itertext()))
+        if not text:
+            continue
+        if tag == "head":
+            result.subheadings.append(text)
+            result.raw_paragraphs.append(text)
+            continue
+        if tag == "list":
+            items = [_norm(" ".join(i.itertext())) for i in el.iter("item")]
+            result.raw_paragraphs.extend(i for i in items if i)
+            kept = _list_items(el)
+            candidates = [(i, 0) for i in kept] if kept else []
+        elif tag == "table":
+            continue
+        else:
+            result.raw_paragraphs.append(text)
+            candidates = [(text, _link_chars(el))]
+        for para, link_chars in candidates:
+            key = para.casefold()
+            if key in seen or not _keep_paragraph(para, link_chars):
+                continue
+            seen.add(key)
+            result.paragraphs.append(para)
+            if tag != "list":
+                _collect_links(el, url, result.links)
+    return result
+
+
+def _collect_links(el: etree._Element, base: str, out: list[tuple[str, str]]) -> None:
+    """Append the element's outbound links (absolute http(s) URLs with their anchor text)."""
+    for ref in el.iter("ref"):
+        target = (ref.get("target") or "").strip()
+        if not target:
+            continue
+        try:
+            absolute = urljoin(base, target) if base else target
+        except ValueError:
+            continue
+        if urlsplit(absolute).scheme not in ("http", "https"):
+            continue
+        anchor = _norm(" ".join(ref.itertext()))
+        if (absolute, anchor) not in out:
+            out.append((absolute, anchor))
