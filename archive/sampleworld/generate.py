@@ -238,7 +238,9 @@ def build_truth(pages: dict[str, Page], writers: dict[str, SiteWriter]) -> dict[
             charset = next((t.params for t in plan.TROUBLES
                             if t.kind == "wrong_charset" and t.site == site.name
                             and t.path == page.path), None)
-            evidence = ["jsonld", "meta", "time", "feed"] if page.date else []
+            evidence = ["jsonld", "meta", "time"] if page.date else []
+            if page.date and page.id in writer.in_feed:
+                evidence.append("feed")
             if page.date and page.id in writer.in_sitemap:
                 evidence.append("sitemap")
             articles.append({

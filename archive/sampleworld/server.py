@@ -127,7 +127,22 @@ class SiteHandler(BaseHTTPRequestHandler):
 
     # -- dispatch -------------------------------------------------------------------------
 
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """Log before anything reaches the client, so a test that has read the answer
+        always finds its request in the log."""
+        self.record(code)
+        super().send_response(code, message)
+
+    def record(self, status: int) -> None:
+        if getattr(self, "_recorded", False):
+            return
+        self._recorded = True
+        self.server.world.request_log.append(RequestRecord(
+            self.server.name, self.command or "", self.path or "",
+            self.headers.get("User-Agent", "") if self.headers else "", status))
+
     def handle_request(self, send_body: bool) -> None:
+        self._recorded = False
         path = unquote(urlsplit(self.path).path) or "/"
         route = self.server.routes.get(path)
         status = 500
@@ -146,9 +161,7 @@ class SiteHandler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             status = 499  # the client gave up (e.g. a timeout while stalling)
         finally:
-            self.server.world.request_log.append(RequestRecord(
-                self.server.name, self.command, self.path,
-                self.headers.get("User-Agent", ""), status))
+            self.record(status)  # for requests that never got an answer
 
     # -- responses ------------------------------------------------------------------------
 
