@@ -296,6 +296,7 @@ SITES: tuple[Site, ...] = (
         tagline="News from the world's best sources",
         feed_path="/feed.json",
         feed_format="json",
+        extra_feeds=(("/rss.xml", "rss"),),
         sitemaps=(SitemapFile("/sitemap.xml", "plain"),),
         listings=(
             Listing("/en-us/health/", "Health", (
