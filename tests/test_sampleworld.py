@@ -226,6 +226,29 @@ def test_copies_share_what_their_kind_says(truth: dict[str, Any]) -> None:
     assert neg["shared_quote"] in " ".join(a) and neg["shared_quote"] in " ".join(b)
 
 
+def test_credits_traces_and_body_links_are_on_the_page(world: SampleWorld,
+                                                        truth: dict[str, Any]) -> None:
+    ids = {a["id"] for a in truth["articles"]}
+    seen_credit = 0
+    for art in truth["articles"]:
+        _, _, body = fetch(art["url"])
+        inner = body_of(body.decode(art["served_encoding"]).encode())
+        text = " ".join(re.sub(r"<[^>]+>", "", inner).split())
+        for item in art["credits"] + art["traces"]:
+            assert item["phrase"] in text, (art["id"], item["phrase"])
+            seen_credit += 1
+        hrefs = re.findall(r'href="([^"]+)"', inner)
+        for link in art["body_links"]:
+            assert link["url"] == world.url(link["site"], link["path"])
+            assert link["url"] in hrefs, (art["id"], link["url"])
+            assert link["id"] is None or link["id"] in ids
+    assert seen_credit >= 10
+    seed = article(truth, truth["story"]["seed"]["id"])
+    assert {link["id"] for link in seed["body_links"]} == {
+        "independent/rectal-cancer-trial", "nytimes/rectal-cancer-trial",
+        "npr/rectal-cancer-trial"}
+
+
 def test_syndicated_copies_point_their_canonical_at_the_original(truth: dict[str, Any]) -> None:
     copies = [a for a in truth["articles"] if a["syndicated_from"]]
     assert copies

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 from datetime import date, datetime
 from pathlib import Path
@@ -219,6 +220,18 @@ def ref(pages: dict[str, Page], pid: str) -> dict[str, str]:
     return {"id": pid, "site": pages[pid].site, "path": pages[pid].path}
 
 
+def body_links(page: Page, by_url: dict[str, str]) -> list[dict[str, str | None]]:
+    """Links in the article body that leave the page's own site: the citations to follow."""
+    out = []
+    for para in page.paragraphs:
+        for site, path in re.findall(r'href="\{\{site:([a-z0-9-]+)\}\}([^"]*)"', para):
+            if site != page.site:
+                out.append({"site": site, "path": path,
+                            "id": by_url.get(site_url(site, path)),
+                            "url": site_url(site, path)})
+    return out
+
+
 def lag_days(child: Page, parent: Page) -> int | None:
     """Whole days between two publication dates, when both are known."""
     if not (child.when and parent.when):
@@ -231,6 +244,7 @@ def build_truth(pages: dict[str, Page], writers: dict[str, SiteWriter]) -> dict[
     parents_of: dict[str, list[str]] = {}
     for rel in plan.RELATIONS:
         parents_of.setdefault(rel.child, []).extend(rel.parents)
+    by_url = {p.url: p.id for p in pages.values()}
     articles = []
     for site in SITES:
         writer = writers[site.name]
@@ -252,6 +266,10 @@ def build_truth(pages: dict[str, Page], writers: dict[str, SiteWriter]) -> dict[
                 "canonical": page.canonical, "syndicated_from": page.parent
                 if page.canonical != page.url else None,
                 "derived_from": sorted(set(parents_of.get(page.id, []))),
+                "credits": [{"phrase": ph, "outlet": o} for ph, o in plan.CREDITS.get(page.id, ())],
+                "traces": [{"phrase": ph, "outlet": o} for ph, o in plan.TRACES.get(page.id, ())],
+                "body_links": body_links(page, by_url),
+                "doi": page.doi,
                 "in_feed": page.id in writer.in_feed,
                 "in_sitemap": page.id in writer.in_sitemap,
                 "listed_on": writer.listed_on.get(page.id, []),

@@ -475,6 +475,27 @@ RELATIONS: tuple[Relation, ...] = (
              "A new article that reuses two paragraphs of the press release."),
 )
 
+# Credit lines in article bodies, as an extractor should find them: (phrase, outlet credited).
+# Traces (a stray line that names a hop without crediting it) are listed separately.
+CREDITS: dict[str, tuple[tuple[str, str], ...]] = {
+    STORY_SEED: (("reports The Independent", "The Independent"),
+                 ("told the New York Times", "The New York Times"),
+                 ("explains to NPR", "NPR")),
+    "slate-fr/rectal-cancer-trial": (("rapporte The Independent", "The Independent"),
+                                     ("a déclaré au New York Times", "The New York Times"),
+                                     ("explique à NPR", "NPR")),
+    "healthnewsdigest/paxlovid": (("told NPR", "NPR"),),
+    "medsummary/steps-dementia": (("Materials provided by Northbridge University",
+                                   "Northbridge University"),),
+    "medsummary/cold-water-swimming": (("republished from The Conversation",
+                                        "The Conversation"),),
+    "medsummary/loneliness": (("Read more at NPR", "NPR"),),
+    "wirefeed/measles": (("(AP) —", "Associated Press"),),
+}
+TRACES: dict[str, tuple[tuple[str, str], ...]] = {
+    STORY_SEED: (("Sign up for the Slate newsletter", "Slate.fr"),),
+}
+
 NON_COPIES: tuple[NonCopy, ...] = (
     NonCopy("npr/legionnaires", "nytimes/legionnaires", "independent_same_quote",
             "Two independent reports of the same outbreak; both quote the same official's "
