@@ -362,6 +362,24 @@ def test_sources_cover_every_kind_and_answer(world: SampleWorld) -> None:
     assert "[[sources]]" in world.sources_toml()
 
 
+def test_listing_follow_patterns_pick_articles_not_listings(world: SampleWorld,
+                                                            truth: dict[str, Any]) -> None:
+    listings = [s for s in world.sources() if s["kind"] == "listing"]
+    assert listings
+    for src in listings:
+        pattern = re.compile(src["follow"][0])
+        site = next(s for s, b in world.bases.items() if src["url"].startswith(b + "/"))
+        listed = [a["url"] for a in truth["articles"] if a["site"] == site and a["listed_on"]]
+        assert listed and all(pattern.search(u) for u in listed), src["name"]
+        assert not pattern.search(src["url"]) and not pattern.search(src["url"] + "page/2/")
+
+
+def test_sources_pass_the_project_config_validation(world: SampleWorld) -> None:
+    config = pytest.importorskip("archive.config")  # present once the config module lands
+    parsed = config.parse_config(world.sources_toml())
+    assert [s.name for s in parsed.sources] == [s["name"] for s in world.sources()]
+
+
 # -- cross-site links ---------------------------------------------------------------------------
 
 

@@ -326,8 +326,9 @@ def build_truth(pages: dict[str, Page], writers: dict[str, SiteWriter]) -> dict[
             "listings": [lst.path for lst in site.listings],
             "header_date_line": render.HEADER_DATE_LINE if site.theme == "digest" else None,
         }
-    sources = [{**s, "url": site_url(s["site"], s["path"]),
-                "outlet": SITE_BY_NAME[s["site"]].outlet} for s in plan.SOURCES]
+    sources = [{**s, "url": site_url(str(s["site"]), str(s["path"])),
+                "outlet": SITE_BY_NAME[str(s["site"])].outlet,
+                "role": SITE_BY_NAME[str(s["site"])].role} for s in plan.SOURCES]
     return {"generated_for": "healthwire sample world", "captured_on": date(2022, 12, 2)
             .isoformat(), "sites": sites, "sources": sources, "articles": articles,
             "relations": relations, "non_copies": non_copies, "trouble": trouble,

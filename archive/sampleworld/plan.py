@@ -530,21 +530,26 @@ TROUBLES: tuple[Trouble, ...] = (
             "Bytes are Latin-1 but both the header and the meta tag declare UTF-8."),
 )
 
-SOURCES: tuple[dict[str, str], ...] = (
+# Crawl sources. ``follow`` (listing sources) is a path pattern; the server anchors it to the
+# running site's base URL, since the config format's ``follow`` are regexes on whole URLs.
+SOURCES: tuple[dict[str, str | int], ...] = (
     {"name": "independent-health", "site": "independent", "kind": "feed",
      "path": "/news/health/rss.xml", "schedule": "*/30 * * * *"},
     {"name": "independent-sitemap", "site": "independent", "kind": "sitemap",
      "path": "/sitemap.xml", "schedule": "0 */6 * * *"},
     {"name": "independent-topic-health", "site": "independent", "kind": "listing",
-     "path": "/topic/health/", "schedule": "15 * * * *"},
+     "path": "/topic/health/", "schedule": "15 * * * *",
+     "follow": r"/(news|life-style|private)/.+\.html$", "max_pages": 3},
     {"name": "nytimes-health", "site": "nytimes", "kind": "feed",
      "path": "/section/health/atom.xml", "schedule": "*/30 * * * *"},
     {"name": "nytimes-section-health", "site": "nytimes", "kind": "listing",
-     "path": "/section/health/", "schedule": "45 * * * *"},
+     "path": "/section/health/", "schedule": "45 * * * *",
+     "follow": r"/\d{4}/\d{2}/\d{2}/.+\.html$", "max_pages": 3},
     {"name": "npr-health", "site": "npr", "kind": "feed",
      "path": "/feeds/health.json", "schedule": "*/30 * * * *"},
     {"name": "npr-section-health", "site": "npr", "kind": "listing",
-     "path": "/sections/health/", "schedule": "5 * * * *"},
+     "path": "/sections/health/", "schedule": "5 * * * *",
+     "follow": r"/sections/health-shots/\d{4}/", "max_pages": 3},
     {"name": "slate-fr", "site": "slate-fr", "kind": "feed",
      "path": "/rss.xml", "schedule": "0 * * * *"},
     {"name": "northbridge-news", "site": "uninews", "kind": "feed",
@@ -554,7 +559,8 @@ SOURCES: tuple[dict[str, str], ...] = (
     {"name": "ap-health", "site": "apnews", "kind": "sitemap",
      "path": "/robots.txt", "schedule": "*/20 * * * *"},
     {"name": "healthnewsdigest-health", "site": "healthnewsdigest", "kind": "listing",
-     "path": "/category/health/", "schedule": "0 * * * *"},
+     "path": "/category/health/", "schedule": "0 * * * *",
+     "follow": r"/health/[a-z0-9-]+/$", "max_pages": 3},
     {"name": "healthnewsdigest-sitemap", "site": "healthnewsdigest", "kind": "sitemap",
      "path": "/sitemap_index.xml", "schedule": "30 */3 * * *"},
     {"name": "wirefeed-health", "site": "wirefeed", "kind": "feed",

@@ -365,19 +365,24 @@ class SampleWorld:
         return resolve_truth(self._truth_template, self.bases)
 
     def sources(self) -> list[dict[str, Any]]:
-        """Crawl sources in the project's config format (name, outlet, kind, url, schedule).
+        """Crawl sources in the project's config format (name, outlet, role, kind, url, schedule).
 
-        ``urls`` sources also carry the list under ``urls``.
+        ``urls`` sources also carry the list under ``urls``; ``listing`` sources carry
+        ``follow`` (article URL regexes, anchored to the running site) and ``max_pages``.
         """
         self._require_running()
         out = []
         for src in self._truth_template["sources"]:
             url = resolve_templates(src["url"], self.bases)
             entry: dict[str, Any] = {"name": src["name"], "outlet": src["outlet"],
-                                     "kind": src["kind"], "url": url,
+                                     "role": src["role"], "kind": src["kind"], "url": url,
                                      "schedule": src["schedule"]}
             if src["kind"] == "urls":
                 entry["urls"] = [url]
+            if "follow" in src:
+                base = re.escape(self.base_url(src["site"]))
+                entry["follow"] = ["^" + base + src["follow"]]
+                entry["max_pages"] = src["max_pages"]
             out.append(entry)
         return out
 
