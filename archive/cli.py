@@ -171,8 +171,12 @@ def _human_bytes(size: int) -> str:
     raise AssertionError("unreachable")
 
 
-def _register_optional_commands() -> None:
-    """Commands that live in their own modules register themselves here."""
+def _register_commands() -> None:
+    """Commands that live in their own modules (imported late: they import this one)."""
+    from archive.cli_crawl import crawl, import_warc
+
+    app.add_command(crawl)
+    app.add_command(import_warc)
     try:
         from archive.cli_extract import extract
     except ImportError:
@@ -180,7 +184,7 @@ def _register_optional_commands() -> None:
     app.add_command(extract, "extract")
 
 
-_register_optional_commands()
+_register_commands()
 
 
 def main(argv: list[str] | None = None) -> int:

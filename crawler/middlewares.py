@@ -100,7 +100,7 @@ class CaptureMiddleware:
             capture_id = capture.id
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("healthwire/captures")
-        response.meta["hw_capture_id"] = capture_id
+        request.meta["hw_capture_id"] = capture_id  # response.meta is this same dict
         return response
 
     def spider_closed(self, spider: Any) -> None:
