@@ -45,6 +45,9 @@ class CrawlSettings:
     user_agent: str = "healthwire/0.1 (+https://example.org/healthwire; research crawler)"
     obey_robots_txt: bool = True
     allow_private_addresses: bool = False
+    #: host:port pairs on private addresses that may be fetched even so (an intranet mirror,
+    #: a local test site), while every other private address stays refused.
+    private_address_allowlist: tuple[str, ...] = ()
     follow_citations: bool = True
     citation_depth: int = 1
     concurrent_requests_per_domain: int = 2

@@ -46,14 +46,23 @@ def _resolve(host: str) -> tuple[str, ...]:
     return tuple(sorted({info[4][0] for info in infos}))
 
 
-def url_problem(url: str) -> str | None:
-    """Why ``url`` must not be fetched when private addresses are not allowed, or None."""
+def url_problem(url: str, allowlist: frozenset[str] = frozenset()) -> str | None:
+    """Why ``url`` must not be fetched when private addresses are not allowed, or None.
+
+    ``allowlist`` holds ``host:port`` pairs that are fetched whatever they resolve to.
+    """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         return f"scheme {parts.scheme!r} is not fetched"
     host = parts.hostname
     if not host:
         return "no host name"
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return "invalid port"
+    if f"{host}:{port}" in allowlist:
+        return None
     try:
         addresses = _resolve(host)
     except (socket.gaierror, UnicodeError) as exc:

@@ -44,6 +44,9 @@ class AddressGuardMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.allow = crawler.settings.getbool("HEALTHWIRE_ALLOW_PRIVATE_ADDRESSES")
+        self.allowlist = frozenset(
+            crawler.settings.getlist("HEALTHWIRE_PRIVATE_ADDRESS_ALLOWLIST")
+        )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AddressGuardMiddleware:
@@ -52,7 +55,7 @@ class AddressGuardMiddleware:
     def process_request(self, request: Request) -> None:
         if self.allow:
             return None
-        problem = url_problem(request.url)
+        problem = url_problem(request.url, self.allowlist)
         if problem is not None:
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("healthwire/refused_address")

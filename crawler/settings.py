@@ -51,6 +51,7 @@ ITEM_PIPELINES = {"crawler.pipelines.IngestPipeline": 300}
 EXTENSIONS = {"crawler.extensions.RunRecorder": 500}
 
 HEALTHWIRE_ALLOW_PRIVATE_ADDRESSES = _crawl.allow_private_addresses
+HEALTHWIRE_PRIVATE_ADDRESS_ALLOWLIST = list(_crawl.private_address_allowlist)
 HEALTHWIRE_FOLLOW_CITATIONS = _crawl.follow_citations
 HEALTHWIRE_CITATION_DEPTH = _crawl.citation_depth
 HEALTHWIRE_RECHECK_AFTER_HOURS = _crawl.recheck_after_hours
