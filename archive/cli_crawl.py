@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import click
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from archive.config import SourceConfig
 from archive.crawlrun import RunSummary, run_source
 from archive.db import open_archive, session_scope
 from archive.errors import ArchiveError
@@ -49,9 +51,11 @@ def _summary_table(summaries: list[RunSummary]) -> Table:
 @click.argument("sources", nargs=-1)
 @click.option("--time-limit", type=click.FLOAT, default=None, metavar="SECONDS",
               help="Stop each crawl after this long [default: daemon.crawl_time_limit_seconds].")
+@click.option("--jobs", "-j", type=click.IntRange(1, 16), default=2, show_default=True,
+              help="How many sources to crawl at once (each in its own process).")
 @click.option("--json", "json_output", is_flag=True, help="Print JSON for scripts.")
 @click.pass_context
-def crawl(ctx: click.Context, sources: tuple[str, ...], time_limit: float | None,
+def crawl(ctx: click.Context, sources: tuple[str, ...], time_limit: float | None, jobs: int,
           json_output: bool) -> None:
     """Run sources once now (all enabled ones when none are named), then link."""
     from archive.cli import console, print_json, state
@@ -73,18 +77,23 @@ def crawl(ctx: click.Context, sources: tuple[str, ...], time_limit: float | None
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                       TextColumn("{task.fields[pages]} responses"), TimeElapsedColumn(),
                       console=console, disable=json_output, transient=False) as progress:
-            for source in chosen:
+
+            def one(source: SourceConfig) -> RunSummary:
                 task = progress.add_task(f"crawling {source.name}", total=None, pages=0)
                 try:
                     summary = run_source(
                         engine, config, source, url, time_limit=time_limit,
-                        on_progress=lambda n, t=task: progress.update(t, pages=n),
+                        on_progress=lambda n: progress.update(task, pages=n),
                     )
                 except ArchiveError as exc:
                     summary = RunSummary(source.name, None, "skipped", error=exc.message)
                 progress.update(task, total=1, completed=1,
                                 description=f"{source.name}: {summary.outcome}")
-                summaries.append(summary)
+                return summary
+
+            # Each crawl is a child process; threads here only wait on them.
+            with ThreadPoolExecutor(max_workers=jobs) as pool:
+                summaries = list(pool.map(one, chosen))
         linking = link_after_ingest(engine, config)
     finally:
         engine.dispose()
