@@ -488,6 +488,34 @@ def test_conditional_get(world: SampleWorld, truth: dict[str, Any]) -> None:
     assert fetch(feed, {"If-None-Match": etag})[0] == 304
 
 
+def test_revisions_appear_when_the_epoch_moves(world: SampleWorld,
+                                              truth: dict[str, Any]) -> None:
+    assert {r["kind"] for r in truth["revisions"]} >= {"correction", "stealth_edit"}
+    try:
+        for rev in truth["revisions"]:
+            world.set_epoch(rev["epoch"] - 1)
+            status, before_headers, before = fetch(rev["url"])
+            assert status == 200
+            world.set_epoch(rev["epoch"])
+            etag, since = before_headers["ETag"], before_headers["Last-Modified"]
+            status, headers, after = fetch(rev["url"], {"If-None-Match": etag})
+            assert status == 200 and headers["ETag"] != etag  # changed text, new validator
+            assert fetch(rev["url"], {"If-Modified-Since": since})[0] == 200
+            assert fetch(rev["url"], {"If-None-Match": headers["ETag"]})[0] == 304
+            for edit in rev["edits"]:
+                assert edit["before"] in before.decode() and edit["before"] not in after.decode()
+                assert edit["after"] in after.decode()
+            assert rev["title_after"].replace("'", "&#x27;") in after.decode()
+            for para in rev["appended"]:
+                assert para in after.decode()
+            if rev["modified"]:
+                assert f'"dateModified": "{rev["modified"]}"' in after.decode()
+    finally:
+        world.set_epoch(0)
+    site, path = truth["revisions"][0]["site"], truth["revisions"][0]["path"]
+    assert fetch(world.url(site, "/_versions/1" + path))[0] == 404
+
+
 def test_request_log_records_user_agent_and_status(world: SampleWorld) -> None:
     before = len(world.request_log)
     fetch(world.url("apnews", "/robots.txt"))

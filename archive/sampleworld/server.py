@@ -149,6 +149,8 @@ class SiteHandler(BaseHTTPRequestHandler):
         try:
             if route is None or route["action"] == "serve":
                 status = self.serve_file(path, route, send_body)
+            elif route["action"] == "versions":
+                status = self.serve_version(path, route, send_body)
             elif route["action"] == "redirect":
                 status = self.redirect(route, send_body)
             elif route["action"] == "status":
@@ -168,6 +170,8 @@ class SiteHandler(BaseHTTPRequestHandler):
     def locate(self, path: str) -> Path | None:
         """The file for a URL path, never outside the site root."""
         rel = path.lstrip("/")
+        if rel.startswith("_"):  # _versions/ and the like are served only through routes
+            return None
         candidates = [rel + name for name in INDEX_FILES] if rel == "" or rel.endswith("/") \
             else [rel]
         root = self.server.root.resolve()
@@ -177,8 +181,20 @@ class SiteHandler(BaseHTTPRequestHandler):
                 return target
         return None
 
-    def serve_file(self, path: str, route: dict[str, Any] | None, send_body: bool) -> int:
-        target = self.locate(path)
+    def serve_version(self, path: str, route: dict[str, Any], send_body: bool) -> int:
+        """The latest version whose epoch the world has reached (the plain file before)."""
+        epoch = self.server.world.epoch
+        reached = [v for v in route["versions"] if v["epoch"] <= epoch]
+        if not reached:
+            return self.serve_file(path, None, send_body)
+        version = max(reached, key=lambda v: v["epoch"])
+        target = self.server.root / version["file"]
+        stamp = datetime.fromisoformat(version["last_modified"].replace("Z", "+00:00"))
+        return self.serve_file(path, None, send_body, target, stamp.astimezone(UTC))
+
+    def serve_file(self, path: str, route: dict[str, Any] | None, send_body: bool,
+                   target: Path | None = None, last_modified: datetime | None = None) -> int:
+        target = target or self.locate(path)
         if target is None:
             if not path.endswith("/") and self.locate(path + "/") is not None:
                 self.send_response(301)  # like real servers: directories get their slash
@@ -203,7 +219,7 @@ class SiteHandler(BaseHTTPRequestHandler):
         if target.suffix == ".json" and '"version": "https://jsonfeed.org' in text[:200]:
             ctype = "application/feed+json"
         etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
-        last_modified = self.server.last_modified
+        last_modified = last_modified or self.server.last_modified
         if self.not_modified(etag, last_modified):
             self.send_response(304)
             self.send_header("ETag", etag)
@@ -287,6 +303,7 @@ class SampleWorld:
 
     def __init__(self, stall_seconds: float = 60.0) -> None:
         self.stall_seconds = stall_seconds
+        self.epoch = 0
         self.request_log = RequestLog()
         self.stopping = threading.Event()
         self.bases: dict[str, str] = {}
@@ -336,6 +353,11 @@ class SampleWorld:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def set_epoch(self, epoch: int) -> None:
+        """Move the world forward in time: articles with revisions at or before ``epoch``
+        serve their later version (truth.json's ``revisions``); 0 is the original world."""
+        self.epoch = epoch
 
     # -- questions ------------------------------------------------------------------------
 
