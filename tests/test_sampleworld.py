@@ -378,6 +378,9 @@ def test_sources_pass_the_project_config_validation(world: SampleWorld) -> None:
     config = pytest.importorskip("archive.config")  # present once the config module lands
     parsed = config.parse_config(world.sources_toml())
     assert [s.name for s in parsed.sources] == [s["name"] for s in world.sources()]
+    whole = config.parse_config(world.config_toml("sqlite:///tmp/x.sqlite3", "tmp/warc"))
+    assert whole.crawl.allow_private_addresses is True
+    assert whole.archive.warc_dir == "tmp/warc"
 
 
 # -- cross-site links ---------------------------------------------------------------------------
@@ -558,20 +561,24 @@ def test_generated_files_are_up_to_date(tmp_path: Path) -> None:
     assert differences(cmp) == [], "run python -m archive.sampleworld.generate and commit"
 
 
-def test_command_line_serves_until_sigterm() -> None:
+def test_command_line_serves_until_sigterm(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "archive.sampleworld", "--stall", "1"],
+    config = tmp_path / "world.toml"
+    proc = subprocess.Popen([sys.executable, "-m", "archive.sampleworld", "--stall", "1",
+                             "--config-out", str(config)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     try:
         lines = []
         assert proc.stdout is not None
-        while not any(line.startswith("schedule") for line in lines):
+        while not any(line.startswith("# config written") for line in lines):
             line = proc.stdout.readline()
             assert line, proc.stderr.read() if proc.stderr else "no output"
             lines.append(line)
         base = next(line.split()[2] for line in lines if line.startswith("# npr "))
         assert fetch(base + "/robots.txt")[0] == 200
+        assert f'url = "{base}/' in config.read_text()
+        assert "allow_private_addresses = true" in config.read_text()
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
     finally:

@@ -421,6 +421,19 @@ class SampleWorld:
             blocks.append("\n".join(lines))
         return "\n\n".join(blocks) + "\n"
 
+    def config_toml(self, database: str | None = None, warc_dir: str | None = None) -> str:
+        """A whole healthwire config for crawling this world: private addresses allowed
+        (the world lives on 127.0.0.1, which production configs refuse) and every source."""
+        parts = []
+        archive = [f"{key} = {json.dumps(value)}"
+                   for key, value in (("database", database), ("warc_dir", warc_dir)) if value]
+        if archive:
+            parts.append("[archive]\n" + "\n".join(archive) + "\n")
+        parts.append("[crawl]\n# The sample world is served from 127.0.0.1.\n"
+                     "allow_private_addresses = true\n")
+        parts.append(self.sources_toml())
+        return "\n".join(parts)
+
     def _require_running(self) -> None:
         if not self.bases:
             raise RuntimeError("SampleWorld is not running: call start() or use it with `with`")
