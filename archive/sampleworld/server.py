@@ -337,10 +337,16 @@ class SampleWorld:
     def stop(self) -> None:
         """Stop serving and close the sockets; stalled handlers are woken and dropped."""
         self.stopping.set()
-        for name, server in self._servers.items():
-            thread = self._threads.get(name)
-            if thread is not None and thread.is_alive():
-                server.shutdown()  # only valid while serve_forever runs, or it blocks forever
+        # shutdown() is only valid while serve_forever runs (or it blocks forever), and each
+        # waits up to a poll interval: ask all servers at once rather than one after another.
+        stoppers = [threading.Thread(target=server.shutdown, daemon=True)
+                    for name, server in self._servers.items()
+                    if (t := self._threads.get(name)) is not None and t.is_alive()]
+        for stopper in stoppers:
+            stopper.start()
+        for stopper in stoppers:
+            stopper.join(timeout=5)
+        for server in self._servers.values():
             server.server_close()
         for thread in self._threads.values():
             thread.join(timeout=5)
