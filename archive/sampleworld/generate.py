@@ -296,6 +296,7 @@ def build_truth(pages: dict[str, Page], writers: dict[str, SiteWriter]) -> dict[
                 "outlet": site.outlet, "role": site.role, "language": page.lang,
                 "title": page.title, "author": page.author, "published": page.date,
                 "date_evidence": evidence,
+                "date_traps": list(plan.DATE_TRAPS.get(page.id, ())),
                 "header_date_only": site.theme == "digest" and not page.date,
                 "canonical": page.canonical, "syndicated_from": page.parent
                 if page.canonical != page.url else None,

@@ -514,6 +514,24 @@ TRACES: dict[str, tuple[tuple[str, str], ...]] = {
     STORY_SEED: (("Sign up for the Slate newsletter", "Slate.fr"),),
 }
 
+# Dates on a page that are not its publication date, for extraction tests to explain failures.
+DATE_TRAPS: dict[str, tuple[str, ...]] = {
+    STORY_SEED: ("header date line 'Friday, December 2, 2022' (happens to match)",
+                 "prose names the original study's date: June 5, 2022",
+                 "Most Popular block carries other posts' dates"),
+    "healthnewsdigest/immune-habits": ("the header date line is the only date on the page",),
+    "healthnewsdigest/heatwave": ("header date line 'Friday, December 2, 2022'",
+                                  "Most Popular block carries other posts' dates"),
+    "healthnewsdigest/paxlovid": ("header date line 'Friday, December 2, 2022'",
+                                  "Most Popular block carries other posts' dates",
+                                  "prose: 'Since July'"),
+    "wirefeed/rsv": ("no date of its own; the canonical URL carries the original's date "
+                     "(/2022/10/25/)",),
+    "medsummary/loneliness": ("no date of its own; the 'Read more at NPR' link carries the "
+                              "original's date (/2022/04/20/)",),
+    "wirefeed/teen-sleep": ("the canonical URL carries the original's date (/2022/03/14/)",),
+}
+
 NON_COPIES: tuple[NonCopy, ...] = (
     NonCopy("npr/legionnaires", "nytimes/legionnaires", "independent_same_quote",
             "Two independent reports of the same outbreak; both quote the same official's "
