@@ -445,6 +445,8 @@ def test_error_routes(truth: dict[str, Any], kind: str, status: int) -> None:
 def test_unknown_path_is_404_and_traversal_stays_inside(world: SampleWorld) -> None:
     assert fetch(world.url("npr", "/no/such/page.html"))[0] == 404
     assert fetch(world.url("npr", "/routes.json"))[0] == 404
+    assert fetch(world.url("npr", "/./routes.json"))[0] == 404
+    assert fetch(world.url("npr", "/x/../_versions/1/"))[0] == 404
     port = urlsplit(world.base_url("npr")).port
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
         sock.sendall(b"GET /../../server.py HTTP/1.0\r\n\r\n")

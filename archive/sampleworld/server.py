@@ -116,13 +116,13 @@ class SiteHandler(BaseHTTPRequestHandler):
     server_version = "SampleWorld/1.0"
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib signature)
+    def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the request log is the record, stderr noise would drown test output."""
 
-    def do_HEAD(self) -> None:  # noqa: N802 (stdlib naming)
+    def do_HEAD(self) -> None:
         self.handle_request(send_body=False)
 
-    def do_GET(self) -> None:  # noqa: N802 (stdlib naming)
+    def do_GET(self) -> None:
         self.handle_request(send_body=True)
 
     # -- dispatch -------------------------------------------------------------------------
@@ -162,6 +162,12 @@ class SiteHandler(BaseHTTPRequestHandler):
                 raise ValueError(f"unknown route action {route['action']!r}")
         except (BrokenPipeError, ConnectionResetError):
             status = 499  # the client gave up (e.g. a timeout while stalling)
+        except Exception:
+            # A bug in the world must show up as an answer, not as a hung test.
+            status = 500
+            if not self._recorded:
+                self.send_simple(500, send_body, "The sample world failed on this request.")
+            raise
         finally:
             self.record(status)  # for requests that never got an answer
 
@@ -170,15 +176,18 @@ class SiteHandler(BaseHTTPRequestHandler):
     def locate(self, path: str) -> Path | None:
         """The file for a URL path, never outside the site root."""
         rel = path.lstrip("/")
-        if rel.startswith("_"):  # _versions/ and the like are served only through routes
-            return None
         candidates = [rel + name for name in INDEX_FILES] if rel == "" or rel.endswith("/") \
             else [rel]
         root = self.server.root.resolve()
         for cand in candidates:
             target = (root / cand).resolve()
-            if target.is_relative_to(root) and target.is_file() and target.name != "routes.json":
-                return target
+            if not target.is_relative_to(root) or not target.is_file():
+                continue
+            inside = target.relative_to(root).parts
+            # routes.json and _versions/ are the server's, reachable only through routes
+            if inside[0] == "routes.json" or inside[0].startswith("_"):
+                continue
+            return target
         return None
 
     def serve_version(self, path: str, route: dict[str, Any], send_body: bool) -> int:
