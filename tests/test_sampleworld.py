@@ -378,6 +378,9 @@ def test_sources_pass_the_project_config_validation(world: SampleWorld) -> None:
     config = pytest.importorskip("archive.config")  # present once the config module lands
     parsed = config.parse_config(world.sources_toml())
     assert [s.name for s in parsed.sources] == [s["name"] for s in world.sources()]
+    whole = config.parse_config(world.config_toml("sqlite:///tmp/x.sqlite3", "tmp/warc"))
+    assert whole.crawl.allow_private_addresses is True
+    assert whole.archive.warc_dir == "tmp/warc"
 
 
 # -- cross-site links ---------------------------------------------------------------------------
@@ -442,6 +445,8 @@ def test_error_routes(truth: dict[str, Any], kind: str, status: int) -> None:
 def test_unknown_path_is_404_and_traversal_stays_inside(world: SampleWorld) -> None:
     assert fetch(world.url("npr", "/no/such/page.html"))[0] == 404
     assert fetch(world.url("npr", "/routes.json"))[0] == 404
+    assert fetch(world.url("npr", "/./routes.json"))[0] == 404
+    assert fetch(world.url("npr", "/x/../_versions/1/"))[0] == 404
     port = urlsplit(world.base_url("npr")).port
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
         sock.sendall(b"GET /../../server.py HTTP/1.0\r\n\r\n")
@@ -488,6 +493,34 @@ def test_conditional_get(world: SampleWorld, truth: dict[str, Any]) -> None:
     assert fetch(feed, {"If-None-Match": etag})[0] == 304
 
 
+def test_revisions_appear_when_the_epoch_moves(world: SampleWorld,
+                                              truth: dict[str, Any]) -> None:
+    assert {r["kind"] for r in truth["revisions"]} >= {"correction", "stealth_edit"}
+    try:
+        for rev in truth["revisions"]:
+            world.set_epoch(rev["epoch"] - 1)
+            status, before_headers, before = fetch(rev["url"])
+            assert status == 200
+            world.set_epoch(rev["epoch"])
+            etag, since = before_headers["ETag"], before_headers["Last-Modified"]
+            status, headers, after = fetch(rev["url"], {"If-None-Match": etag})
+            assert status == 200 and headers["ETag"] != etag  # changed text, new validator
+            assert fetch(rev["url"], {"If-Modified-Since": since})[0] == 200
+            assert fetch(rev["url"], {"If-None-Match": headers["ETag"]})[0] == 304
+            for edit in rev["edits"]:
+                assert edit["before"] in before.decode() and edit["before"] not in after.decode()
+                assert edit["after"] in after.decode()
+            assert rev["title_after"].replace("'", "&#x27;") in after.decode()
+            for para in rev["appended"]:
+                assert para in after.decode()
+            if rev["modified"]:
+                assert f'"dateModified": "{rev["modified"]}"' in after.decode()
+    finally:
+        world.set_epoch(0)
+    site, path = truth["revisions"][0]["site"], truth["revisions"][0]["path"]
+    assert fetch(world.url(site, "/_versions/1" + path))[0] == 404
+
+
 def test_request_log_records_user_agent_and_status(world: SampleWorld) -> None:
     before = len(world.request_log)
     fetch(world.url("apnews", "/robots.txt"))
@@ -530,20 +563,24 @@ def test_generated_files_are_up_to_date(tmp_path: Path) -> None:
     assert differences(cmp) == [], "run python -m archive.sampleworld.generate and commit"
 
 
-def test_command_line_serves_until_sigterm() -> None:
+def test_command_line_serves_until_sigterm(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "archive.sampleworld", "--stall", "1"],
+    config = tmp_path / "world.toml"
+    proc = subprocess.Popen([sys.executable, "-m", "archive.sampleworld", "--stall", "1",
+                             "--config-out", str(config)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     try:
         lines = []
         assert proc.stdout is not None
-        while not any(line.startswith("schedule") for line in lines):
+        while not any(line.startswith("# config written") for line in lines):
             line = proc.stdout.readline()
             assert line, proc.stderr.read() if proc.stderr else "no output"
             lines.append(line)
         base = next(line.split()[2] for line in lines if line.startswith("# npr "))
         assert fetch(base + "/robots.txt")[0] == 200
+        assert f'url = "{base}/' in config.read_text()
+        assert "allow_private_addresses = true" in config.read_text()
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
     finally:

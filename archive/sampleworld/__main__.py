@@ -1,7 +1,8 @@
 """``python -m archive.sampleworld [--stall SECONDS]``: serve the world in the foreground.
 
 Prints each site's base URL and the sources as TOML, so a config for a local crawl can be
-pasted from the output; runs until SIGINT or SIGTERM and then exits 0.
+pasted from the output (or written whole with ``--config-out``); runs until SIGINT or SIGTERM
+and then exits 0.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import argparse
 import signal
 import sys
 import threading
+from pathlib import Path
 from types import FrameType
 
 from archive.sampleworld.server import SampleWorld
@@ -21,6 +23,10 @@ def main(argv: list[str] | None = None) -> int:
                                      description="Serve healthwire's offline sample world.")
     parser.add_argument("--stall", type=float, default=60.0, metavar="SECONDS",
                         help="how long the stalling route waits before answering (default 60)")
+    parser.add_argument("--config-out", type=Path, metavar="PATH",
+                        help="also write a complete healthwire config for crawling the world")
+    parser.add_argument("--database", metavar="URL", help="[archive] database for --config-out")
+    parser.add_argument("--warc-dir", metavar="DIR", help="[archive] warc_dir for --config-out")
     args = parser.parse_args(argv)
     stop = threading.Event()
 
@@ -36,6 +42,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"# {site:<18} {world.base_url(site):<26} {world.outlets[site]}")
         print()
         print(world.sources_toml(), end="")
+        if args.config_out:
+            args.config_out.parent.mkdir(parents=True, exist_ok=True)
+            args.config_out.write_text(world.config_toml(args.database, args.warc_dir), "utf-8")
+            print(f"# config written to {args.config_out}")
         sys.stdout.flush()
         while not stop.wait(0.5):
             pass

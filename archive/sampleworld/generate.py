@@ -108,6 +108,19 @@ def derive(spec: Derived, parent: Page) -> Page:
     )
 
 
+def revise(page: Page, rev: plan.Revision) -> Page:
+    """The article as it reads after a correction or a stealth edit."""
+    paragraphs = list(page.paragraphs)
+    for old, new in rev.edits:
+        hits = [i for i, p in enumerate(paragraphs) if old in p]
+        if not hits:
+            raise ValueError(f"revision of {page.id}: {old!r} matches nothing")
+        for i in hits:
+            paragraphs[i] = paragraphs[i].replace(old, new)
+    return Page(**{**page.__dict__, "paragraphs": paragraphs + list(rev.append),
+                   "title": rev.title or page.title, "modified": rev.modified})
+
+
 def all_pages() -> dict[str, Page]:
     """Authored and derived articles, keyed by id."""
     pages = load_authored()
@@ -205,8 +218,29 @@ class SiteWriter:
                 self.in_sitemap |= {p.id for p in self.public}
             self.write(sm.path, text)
 
+    def write_revisions(self) -> list[dict[str, object]]:
+        """Later versions of articles, under ``_versions/EPOCH/`` (never served directly)."""
+        routes: dict[str, dict[str, object]] = {}
+        for rev in plan.REVISIONS:
+            page = self.all[rev.id]
+            if page.site != self.site.name:
+                continue
+            revised = revise(page, rev)
+            rel = f"_versions/{rev.epoch}/{file_for(page.path)}"
+            target = self.root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(render.article_html(revised, self.site, self.pages), "utf-8")
+            route = routes.setdefault(page.path, {
+                "path": page.path, "action": "versions", "kind": "revision", "versions": [],
+                "note": "Serves a later version once the world's epoch reaches it."})
+            versions = route["versions"]
+            assert isinstance(versions, list)
+            versions.append({"epoch": rev.epoch, "file": rel, "kind": rev.kind,
+                             "last_modified": rev.last_modified})
+        return list(routes.values())
+
     def write_routes(self) -> None:
-        routes = []
+        routes = self.write_revisions()
         for trouble in plan.TROUBLES:
             if trouble.site == self.site.name:
                 routes.append({"path": trouble.path, "action": trouble.action,
@@ -262,6 +296,7 @@ def build_truth(pages: dict[str, Page], writers: dict[str, SiteWriter]) -> dict[
                 "outlet": site.outlet, "role": site.role, "language": page.lang,
                 "title": page.title, "author": page.author, "published": page.date,
                 "date_evidence": evidence,
+                "date_traps": list(plan.DATE_TRAPS.get(page.id, ())),
                 "header_date_only": site.theme == "digest" and not page.date,
                 "canonical": page.canonical, "syndicated_from": page.parent
                 if page.canonical != page.url else None,
@@ -314,6 +349,14 @@ def build_truth(pages: dict[str, Page], writers: dict[str, SiteWriter]) -> dict[
         "note": "Root = earliest archived report; the three English reports are independent "
                 "of each other; Slate.fr is the translated middle hop.",
     }
+    revisions = []
+    for rev in plan.REVISIONS:
+        page = pages[rev.id]
+        revisions.append({**ref(pages, rev.id), "url": page.url, "epoch": rev.epoch,
+                          "kind": rev.kind, "title_before": page.title,
+                          "title_after": rev.title or page.title, "modified": rev.modified,
+                          "edits": [{"before": b, "after": a} for b, a in rev.edits],
+                          "appended": list(rev.append), "last_modified": rev.last_modified})
     sites = {}
     for site in SITES:
         sites[site.name] = {
@@ -332,6 +375,7 @@ def build_truth(pages: dict[str, Page], writers: dict[str, SiteWriter]) -> dict[
     return {"generated_for": "healthwire sample world", "captured_on": date(2022, 12, 2)
             .isoformat(), "sites": sites, "sources": sources, "articles": articles,
             "relations": relations, "non_copies": non_copies, "trouble": trouble,
+            "revisions": revisions,
             "story": story}
 
 

@@ -113,6 +113,24 @@ class NonCopy:
     shared_quote: str | None = None
 
 
+@dataclass(frozen=True)
+class Revision:
+    """A later version of an article, served once the world's epoch reaches ``epoch``.
+
+    Corrections and stealth edits are research data (the design's article versions); the
+    server switches versions only when a test calls ``SampleWorld.set_epoch``.
+    """
+
+    id: str
+    epoch: int
+    kind: str  # correction | stealth_edit
+    edits: tuple[tuple[str, str], ...]
+    last_modified: str
+    append: tuple[str, ...] = ()
+    title: str | None = None
+    modified: str | None = None
+
+
 @dataclass
 class Trouble:
     """A route that misbehaves on purpose; written to the site's routes.json and to truth."""
@@ -496,6 +514,24 @@ TRACES: dict[str, tuple[tuple[str, str], ...]] = {
     STORY_SEED: (("Sign up for the Slate newsletter", "Slate.fr"),),
 }
 
+# Dates on a page that are not its publication date, for extraction tests to explain failures.
+DATE_TRAPS: dict[str, tuple[str, ...]] = {
+    STORY_SEED: ("header date line 'Friday, December 2, 2022' (happens to match)",
+                 "prose names the original study's date: June 5, 2022",
+                 "Most Popular block carries other posts' dates"),
+    "healthnewsdigest/immune-habits": ("the header date line is the only date on the page",),
+    "healthnewsdigest/heatwave": ("header date line 'Friday, December 2, 2022'",
+                                  "Most Popular block carries other posts' dates"),
+    "healthnewsdigest/paxlovid": ("header date line 'Friday, December 2, 2022'",
+                                  "Most Popular block carries other posts' dates",
+                                  "prose: 'Since July'"),
+    "wirefeed/rsv": ("no date of its own; the canonical URL carries the original's date "
+                     "(/2022/10/25/)",),
+    "medsummary/loneliness": ("no date of its own; the 'Read more at NPR' link carries the "
+                              "original's date (/2022/04/20/)",),
+    "wirefeed/teen-sleep": ("the canonical URL carries the original's date (/2022/03/14/)",),
+}
+
 NON_COPIES: tuple[NonCopy, ...] = (
     NonCopy("npr/legionnaires", "nytimes/legionnaires", "independent_same_quote",
             "Two independent reports of the same outbreak; both quote the same official's "
@@ -528,6 +564,28 @@ TROUBLES: tuple[Trouble, ...] = (
     Trouble("slate-fr", SLATE_CANICULE, "serve", "wrong_charset",
             {"encoding": "latin-1", "declared": "utf-8"},
             "Bytes are Latin-1 but both the header and the meta tag declare UTF-8."),
+)
+
+REVISIONS: tuple[Revision, ...] = (
+    Revision(
+        "nytimes/rsv", 1, "correction",
+        edits=(("Eastbrook Children’s Medical Center in Hartford",
+                "Eastbrook Children’s Medical Center in New Haven"),),
+        append=("<em>Correction: Oct. 26, 2022</em> — An earlier version of this article "
+                "misstated the location of Eastbrook Children’s Medical Center. It is in New "
+                "Haven, not Hartford.",),
+        modified="2022-10-26T10:05:00-04:00",
+        last_modified="2022-12-03T08:00:00Z",
+    ),
+    Revision(
+        "npr/paxlovid", 1, "stealth_edit",
+        edits=(("under a change announced by the Food and Drug Administration on Wednesday",
+                "under a change the Food and Drug Administration announced on July 6"),
+               ("especially for people who do not have a regular doctor",
+                "especially for people without a primary care provider")),
+        title="Pharmacists can now prescribe Paxlovid. Here's what to bring",
+        last_modified="2022-12-03T08:00:00Z",
+    ),
 )
 
 # Crawl sources. ``follow`` (listing sources) is a path pattern; the server anchors it to the

@@ -45,6 +45,7 @@ class Page:
     parent: str | None = None
     source_outlet: str | None = None  # the outlet a syndicated copy names as its provider
     doi: str | None = None
+    modified: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -118,7 +119,7 @@ def json_ld(page: Page, site: Site) -> str:
     }
     if page.date:
         data["datePublished"] = page.date
-        data["dateModified"] = page.date
+        data["dateModified"] = page.modified or page.date
     if page.source_outlet:
         data["sourceOrganization"] = {"@type": "Organization", "name": page.source_outlet}
         data["isBasedOn"] = page.canonical
@@ -152,6 +153,8 @@ def head(site: Site, title: str, description: str, canonical: str,
         lines.append(f'<meta property="article:section" content="{escape(page.section)}">')
         if page.date:
             lines.append(f'<meta property="article:published_time" content="{page.date}">')
+        if page.modified:
+            lines.append(f'<meta property="article:modified_time" content="{page.modified}">')
         if page.doi:
             lines.append(f'<meta name="citation_doi" content="{page.doi}">')
         lines.append('<script type="application/ld+json">\n' + json_ld(page, site)

@@ -116,13 +116,13 @@ class SiteHandler(BaseHTTPRequestHandler):
     server_version = "SampleWorld/1.0"
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib signature)
+    def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the request log is the record, stderr noise would drown test output."""
 
-    def do_HEAD(self) -> None:  # noqa: N802 (stdlib naming)
+    def do_HEAD(self) -> None:
         self.handle_request(send_body=False)
 
-    def do_GET(self) -> None:  # noqa: N802 (stdlib naming)
+    def do_GET(self) -> None:
         self.handle_request(send_body=True)
 
     # -- dispatch -------------------------------------------------------------------------
@@ -149,6 +149,8 @@ class SiteHandler(BaseHTTPRequestHandler):
         try:
             if route is None or route["action"] == "serve":
                 status = self.serve_file(path, route, send_body)
+            elif route["action"] == "versions":
+                status = self.serve_version(path, route, send_body)
             elif route["action"] == "redirect":
                 status = self.redirect(route, send_body)
             elif route["action"] == "status":
@@ -160,6 +162,12 @@ class SiteHandler(BaseHTTPRequestHandler):
                 raise ValueError(f"unknown route action {route['action']!r}")
         except (BrokenPipeError, ConnectionResetError):
             status = 499  # the client gave up (e.g. a timeout while stalling)
+        except Exception:
+            # A bug in the world must show up as an answer, not as a hung test.
+            status = 500
+            if not self._recorded:
+                self.send_simple(500, send_body, "The sample world failed on this request.")
+            raise
         finally:
             self.record(status)  # for requests that never got an answer
 
@@ -173,12 +181,29 @@ class SiteHandler(BaseHTTPRequestHandler):
         root = self.server.root.resolve()
         for cand in candidates:
             target = (root / cand).resolve()
-            if target.is_relative_to(root) and target.is_file() and target.name != "routes.json":
-                return target
+            if not target.is_relative_to(root) or not target.is_file():
+                continue
+            inside = target.relative_to(root).parts
+            # routes.json and _versions/ are the server's, reachable only through routes
+            if inside[0] == "routes.json" or inside[0].startswith("_"):
+                continue
+            return target
         return None
 
-    def serve_file(self, path: str, route: dict[str, Any] | None, send_body: bool) -> int:
-        target = self.locate(path)
+    def serve_version(self, path: str, route: dict[str, Any], send_body: bool) -> int:
+        """The latest version whose epoch the world has reached (the plain file before)."""
+        epoch = self.server.world.epoch
+        reached = [v for v in route["versions"] if v["epoch"] <= epoch]
+        if not reached:
+            return self.serve_file(path, None, send_body)
+        version = max(reached, key=lambda v: v["epoch"])
+        target = self.server.root / version["file"]
+        stamp = datetime.fromisoformat(version["last_modified"].replace("Z", "+00:00"))
+        return self.serve_file(path, None, send_body, target, stamp.astimezone(UTC))
+
+    def serve_file(self, path: str, route: dict[str, Any] | None, send_body: bool,
+                   target: Path | None = None, last_modified: datetime | None = None) -> int:
+        target = target or self.locate(path)
         if target is None:
             if not path.endswith("/") and self.locate(path + "/") is not None:
                 self.send_response(301)  # like real servers: directories get their slash
@@ -203,7 +228,7 @@ class SiteHandler(BaseHTTPRequestHandler):
         if target.suffix == ".json" and '"version": "https://jsonfeed.org' in text[:200]:
             ctype = "application/feed+json"
         etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
-        last_modified = self.server.last_modified
+        last_modified = last_modified or self.server.last_modified
         if self.not_modified(etag, last_modified):
             self.send_response(304)
             self.send_header("ETag", etag)
@@ -287,6 +312,7 @@ class SampleWorld:
 
     def __init__(self, stall_seconds: float = 60.0) -> None:
         self.stall_seconds = stall_seconds
+        self.epoch = 0
         self.request_log = RequestLog()
         self.stopping = threading.Event()
         self.bases: dict[str, str] = {}
@@ -320,10 +346,16 @@ class SampleWorld:
     def stop(self) -> None:
         """Stop serving and close the sockets; stalled handlers are woken and dropped."""
         self.stopping.set()
-        for name, server in self._servers.items():
-            thread = self._threads.get(name)
-            if thread is not None and thread.is_alive():
-                server.shutdown()  # only valid while serve_forever runs, or it blocks forever
+        # shutdown() is only valid while serve_forever runs (or it blocks forever), and each
+        # waits up to a poll interval: ask all servers at once rather than one after another.
+        stoppers = [threading.Thread(target=server.shutdown, daemon=True)
+                    for name, server in self._servers.items()
+                    if (t := self._threads.get(name)) is not None and t.is_alive()]
+        for stopper in stoppers:
+            stopper.start()
+        for stopper in stoppers:
+            stopper.join(timeout=5)
+        for server in self._servers.values():
             server.server_close()
         for thread in self._threads.values():
             thread.join(timeout=5)
@@ -336,6 +368,11 @@ class SampleWorld:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def set_epoch(self, epoch: int) -> None:
+        """Move the world forward in time: articles with revisions at or before ``epoch``
+        serve their later version (truth.json's ``revisions``); 0 is the original world."""
+        self.epoch = epoch
 
     # -- questions ------------------------------------------------------------------------
 
@@ -398,6 +435,19 @@ class SampleWorld:
                     lines.append(f"{key} = {json.dumps(value)}")
             blocks.append("\n".join(lines))
         return "\n\n".join(blocks) + "\n"
+
+    def config_toml(self, database: str | None = None, warc_dir: str | None = None) -> str:
+        """A whole healthwire config for crawling this world: private addresses allowed
+        (the world lives on 127.0.0.1, which production configs refuse) and every source."""
+        parts = []
+        archive = [f"{key} = {json.dumps(value)}"
+                   for key, value in (("database", database), ("warc_dir", warc_dir)) if value]
+        if archive:
+            parts.append("[archive]\n" + "\n".join(archive) + "\n")
+        parts.append("[crawl]\n# The sample world is served from 127.0.0.1.\n"
+                     "allow_private_addresses = true\n")
+        parts.append(self.sources_toml())
+        return "\n".join(parts)
 
     def _require_running(self) -> None:
         if not self.bases:
