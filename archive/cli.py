@@ -234,4 +234,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # Run the imported module, not this __main__ copy: command modules import archive.cli,
+    # and two copies would mean two Context classes.
+    from archive.cli import main as _main
+
+    raise SystemExit(_main())

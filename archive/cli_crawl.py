@@ -17,6 +17,7 @@ from archive.db import open_archive, session_scope
 from archive.errors import ArchiveError
 from archive.ingest import ingest_exchange, is_html
 from archive.models import CrawlRun, utcnow
+from archive.sources import sync_sources
 from archive.warc import WarcResponse, iter_responses
 
 
@@ -74,6 +75,8 @@ def crawl(ctx: click.Context, sources: tuple[str, ...], time_limit: float | None
     engine = open_archive(url)
     summaries: list[RunSummary] = []
     try:
+        with session_scope(engine) as session:
+            sync_sources(session, config)  # once, before crawls run side by side
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                       TextColumn("{task.fields[pages]} responses"), TimeElapsedColumn(),
                       console=console, disable=json_output, transient=False) as progress:

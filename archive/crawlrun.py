@@ -103,7 +103,7 @@ def run_source(
         )
     try:
         with session_scope(engine) as session:
-            sync_sources(session, config)
+            sync_sources(session, config, only=source.name)
             run = CrawlRun(source_id=source_row(session, source.name).id, kind="crawl",
                            started_at=utcnow(), host=socket.gethostname())
             session.add(run)

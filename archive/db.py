@@ -129,6 +129,9 @@ def session_scope(engine: Engine, *, readonly: bool = False) -> Iterator[Session
         try:
             yield session
             if readonly:
+                # Keep what was read usable after the session ends: detach, then end the
+                # transaction (a rollback would expire every loaded object).
+                session.expunge_all()
                 session.rollback()
             else:
                 session.commit()

@@ -14,13 +14,15 @@ bad page: a page that cannot be an article stays a capture with the reason recor
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from typing import TypeVar
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from archive.db import session_scope
@@ -36,6 +38,9 @@ from archive.models import (
 )
 from archive.outlets import match_domain, match_outlet
 from archive.warc import HttpExchange, WarcRef
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 #: Fewer words than this in the main text and a page is not taken for an article.
 MIN_ARTICLE_WORDS = 60
@@ -108,16 +113,36 @@ def resolve_outlet(
         return outlet
     known = match_outlet(name) if name else match_domain(bare)
     outlet_name = name or (known.name if known else bare)
-    outlet = session.scalar(select(Outlet).where(Outlet.name == outlet_name))
-    if outlet is None:
-        outlet = Outlet(name=outlet_name, role=role or (known.role if known else "unknown"))
-        session.add(outlet)
-        session.flush()
-    elif role and outlet.role == "unknown":
+    outlet = get_or_create(
+        session, Outlet, {"name": outlet_name},
+        {"role": role or (known.role if known else "unknown")},
+    )
+    if role and outlet.role == "unknown":
         outlet.role = role
-    session.add(OutletDomain(outlet_id=outlet.id, domain=host))
-    session.flush()
+    get_or_create(session, OutletDomain, {"domain": host}, {"outlet_id": outlet.id})
     return outlet
+
+
+def get_or_create(session: Session, model: type[T], key: dict[str, object],
+                  values: dict[str, object]) -> T:
+    """The row with ``key``, inserted if missing, safe against a concurrent insert.
+
+    Several crawl processes write the archive at once; two may meet the same new outlet. The
+    insert runs in a savepoint, and on a unique-key conflict the other process's row is used.
+    """
+    query = select(model).filter_by(**key)
+    row = session.scalar(query)
+    if row is not None:
+        return row
+    try:
+        with session.begin_nested():
+            row = model(**key, **values)
+            session.add(row)
+    except IntegrityError:
+        row = session.scalar(query)
+        if row is None:
+            raise
+    return row
 
 
 def record_capture(
@@ -128,11 +153,19 @@ def record_capture(
     crawl_run_id: int | None = None,
     requested_url: str | None = None,
 ) -> Capture:
-    """Write the capture row for a response already safe in a WARC file."""
+    """Write the capture row for a response already safe in a WARC file.
+
+    For a redirect, ``final_url`` is where it points, so a later run can tell that a known
+    old URL leads to an archived article without fetching it again.
+    """
+    final_url = exchange.url
+    location = exchange.header("Location")
+    if 300 <= exchange.status < 400 and location:
+        final_url = urljoin(exchange.url, location)
     capture = Capture(
         crawl_run_id=crawl_run_id,
         url=requested_url or exchange.url,
-        final_url=exchange.url,
+        final_url=final_url[:2000],
         status=exchange.status,
         fetched_at=exchange.fetched_at,
         content_type=(exchange.content_type or None) and exchange.content_type[:200],
@@ -326,20 +359,53 @@ def ingest_exchange(
     **page_options: object,
 ) -> IngestResult:
     """Capture and ingest one response in one transaction (used by WARC import)."""
-    with session_scope(engine) as session:
-        capture = record_capture(session, exchange, ref, crawl_run_id=crawl_run_id,
-                                 requested_url=requested_url)
-        return ingest_page(session, capture, exchange, **page_options)  # type: ignore[arg-type]
+    def attempt() -> IngestResult:
+        with session_scope(engine) as session:
+            capture = record_capture(session, exchange, ref, crawl_run_id=crawl_run_id,
+                                     requested_url=requested_url)
+            return ingest_page(session, capture, exchange, **page_options)  # type: ignore[arg-type]
+
+    return retry_on_conflict(attempt)
+
+
+def retry_on_conflict(work: Callable[[], R], attempts: int = 3) -> R:
+    """Run a transaction again when another writer won a race for the same new row.
+
+    Two crawls can meet one new article at the same moment; on PostgreSQL the second insert
+    fails on the unique URL. Rerun, it finds the first one's row and records a capture of it.
+    """
+    for attempt in range(attempts):
+        try:
+            return work()
+        except IntegrityError:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def recheck_due(session: Session, url: str, now: datetime | None = None) -> bool:
-    """Whether ``url`` should be fetched now: unknown, or its re-check time has come."""
-    row = session.execute(
-        select(Article.next_check_at).where(Article.url == normalise_url(url))
-    ).first()
-    if row is None or row[0] is None:
-        return True
-    return row[0] <= (now or utcnow())
+    """Whether ``url`` should be fetched now: unknown, or its re-check time has come.
+
+    A URL that redirected to an archived article (a moved page) counts as that article.
+    """
+    now = now or utcnow()
+    for _hop in range(5):
+        row = session.execute(
+            select(Article.next_check_at).where(Article.url == normalise_url(url))
+        ).first()
+        if row is not None:
+            return row[0] is None or row[0] <= now
+        redirect = session.scalar(
+            select(Capture.final_url)
+            .where(Capture.url.in_([url, normalise_url(url)]), Capture.status.in_(
+                [301, 302, 303, 307, 308]))
+            .order_by(Capture.fetched_at.desc())
+            .limit(1)
+        )
+        if redirect is None or redirect == url:
+            return True
+        url = redirect
+    return True
 
 
 def conditional_headers(session: Session, url: str) -> dict[str, str]:

@@ -11,40 +11,33 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive.config import Config, SourceConfig
-from archive.ingest import host_of
+from archive.ingest import get_or_create, host_of
 from archive.models import Outlet, OutletDomain, Source
 
 
 def _outlet(session: Session, source: SourceConfig) -> Outlet:
-    outlet = session.scalar(select(Outlet).where(Outlet.name == source.outlet))
-    if outlet is None:
-        outlet = Outlet(name=source.outlet, role=source.role)
-        session.add(outlet)
-        session.flush()
-    elif source.role != "unknown":
+    outlet = get_or_create(session, Outlet, {"name": source.outlet}, {"role": source.role})
+    if source.role != "unknown":
         outlet.role = source.role
     hosts = list(source.domains)
     if source.url and source.kind != "urls":
         hosts.append(host_of(source.url))
     for host in hosts:
         host = host.lower()
-        row = session.scalar(select(OutletDomain).where(OutletDomain.domain == host))
-        if row is None:
-            session.add(OutletDomain(outlet_id=outlet.id, domain=host))
-        elif row.outlet_id != outlet.id:
+        row = get_or_create(session, OutletDomain, {"domain": host}, {"outlet_id": outlet.id})
+        if row.outlet_id != outlet.id:
             row.outlet_id = outlet.id  # the configuration says whose host it is
     session.flush()
     return outlet
 
 
-def sync_sources(session: Session, config: Config) -> None:
-    """Create or update a row per configured source (and its outlet)."""
+def sync_sources(session: Session, config: Config, only: str | None = None) -> None:
+    """Create or update a row per configured source (and its outlet), or just ``only``."""
     for source in config.sources:
+        if only is not None and source.name != only:
+            continue
         outlet = _outlet(session, source)
-        row = session.scalar(select(Source).where(Source.name == source.name))
-        if row is None:
-            row = Source(name=source.name)
-            session.add(row)
+        row = get_or_create(session, Source, {"name": source.name}, {"kind": source.kind})
         row.outlet_id = outlet.id
         row.kind = source.kind
         row.url = source.url

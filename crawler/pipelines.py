@@ -9,7 +9,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 
 from archive.db import session_scope
-from archive.ingest import ingest_page
+from archive.ingest import IngestResult, ingest_page, retry_on_conflict
 from archive.models import Capture
 from archive.warc import HttpExchange
 
@@ -36,20 +36,24 @@ class IngestPipeline:
             url=item["url"], status=item["status"], headers=item["headers"],
             body=item["body"], fetched_at=datetime.now(UTC),
         )
-        with session_scope(runtime.engine) as session:
-            capture = session.get(Capture, item["capture_id"])
-            if capture is None:  # pragma: no cover - the middleware always records one
-                raise RuntimeError(f"capture {item['capture_id']} missing for {item['url']}")
-            exchange = HttpExchange(
-                url=exchange.url, status=exchange.status, headers=exchange.headers,
-                body=exchange.body, fetched_at=capture.fetched_at,
-            )
-            result = ingest_page(
-                session, capture, exchange,
-                hints=item.get("hints", ()), hint_title=item.get("hint_title"),
-                outlet_name=item.get("outlet_name"), outlet_role=item.get("outlet_role"),
-                recheck_after=self.recheck_after,
-            )
+
+        def attempt() -> IngestResult:
+            with session_scope(runtime.engine) as session:
+                capture = session.get(Capture, item["capture_id"])
+                if capture is None:  # pragma: no cover - the middleware always records one
+                    raise RuntimeError(f"capture {item['capture_id']} missing for {item['url']}")
+                page = HttpExchange(
+                    url=exchange.url, status=exchange.status, headers=exchange.headers,
+                    body=exchange.body, fetched_at=capture.fetched_at,
+                )
+                return ingest_page(
+                    session, capture, page,
+                    hints=item.get("hints", ()), hint_title=item.get("hint_title"),
+                    outlet_name=item.get("outlet_name"), outlet_role=item.get("outlet_role"),
+                    recheck_after=self.recheck_after,
+                )
+
+        result = retry_on_conflict(attempt)
         stats = self.crawler.stats
         assert stats is not None
         stats.inc_value(f"healthwire/pages/{result.outcome}")
