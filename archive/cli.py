@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI and map every outcome to an exit status and a message."""
     args = sys.argv[1:] if argv is None else argv
     try:
-        app.main(args=args, prog_name="healthwire", standalone_mode=False)
+        returned = app.main(args=args, prog_name="healthwire", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.UsageError as exc:
@@ -230,7 +230,8 @@ def main(argv: list[str] | None = None) -> int:
             highlight=False,
         )
         return 1
-    return 0
+    # Without standalone mode, click returns the code of a `raise click.exceptions.Exit(n)`.
+    return returned if isinstance(returned, int) else 0
 
 
 if __name__ == "__main__":

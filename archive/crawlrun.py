@@ -69,14 +69,22 @@ def _child_env(config: Config, database_url: str) -> dict[str, str]:
     return env
 
 
-def _tail(path: Path, lines: int = 15) -> str:
+def _exit_story(exit_code: int, log_path: Path) -> str:
+    """Why a crawl process ended without a finish reason, for the run's error column."""
+    if exit_code < 0:
+        try:
+            name = signal.Signals(-exit_code).name
+        except ValueError:
+            name = f"signal {-exit_code}"
+        return f"crawl process was killed by {name} before it could finish (log: {log_path})"
     try:
-        content = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        content = log_path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
-        return ""
-    interesting = [line for line in content if "Traceback" in line or "Error" in line
-                   or "ERROR" in line or "error" in line]
-    return "\n".join((interesting or content)[-lines:])
+        content = []
+    start = max((i for i, line in enumerate(content) if line.startswith("Traceback")),
+                default=max(len(content) - 8, 0))
+    detail = "\n".join(content[start:start + 30])
+    return f"crawl process exited with status {exit_code} (log: {log_path})\n{detail}"
 
 
 def run_source(
@@ -178,9 +186,9 @@ def _finish(engine: Engine, name: str, run_id: int, exit_code: int, override: st
         elif run.finish_reason is None:
             # The child died before Scrapy could record a finish reason.
             run.outcome = "failed"
-            run.error = f"crawl process exited with status {exit_code}: {_tail(log_path)}"[:4000]
+            run.error = _exit_story(exit_code, log_path)[:4000]
         elif exit_code != 0 and run.outcome == "finished":
             run.outcome = "failed"
-            run.error = f"crawl process exited with status {exit_code}: {_tail(log_path)}"[:4000]
+            run.error = _exit_story(exit_code, log_path)[:4000]
         return RunSummary(name, run_id, run.outcome, run.finish_reason, exit_code,
                           dict(run.counters or {}), run.error, seconds)

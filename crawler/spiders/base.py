@@ -59,7 +59,18 @@ class SourceSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.closed_runtime, signal=signals.spider_closed)
+        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         return spider  # type: ignore[return-value]
+
+    def request_dropped(self, request: scrapy.Request, spider: Any = None) -> None:
+        """A redirect back to a URL already in its own chain is a loop: record it.
+
+        Scrapy's duplicate filter drops the looping request silently; without this, a
+        redirect loop would vanish from the record.
+        """
+        chain = request.meta.get("redirect_urls") or []
+        if request.url in chain:
+            self.note_error(chain[0], f"redirect loop: {' -> '.join([*chain, request.url])}")
 
     def closed_runtime(self, spider: Any) -> None:
         self.runtime.close()
