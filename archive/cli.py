@@ -152,14 +152,52 @@ def stats(ctx: click.Context, json_output: bool) -> None:
 @click.option(
     "--dir", "workdir", type=click.Path(file_okay=False, path_type=Path),
     default=Path("data/demo"), show_default=True,
-    help="Where the demo archive (SQLite file and WARCs) is written.",
+    help="Where the demo archive (SQLite file, WARCs, logs, config) is written.",
 )
 @click.pass_context
 def demo(ctx: click.Context, workdir: Path) -> None:
-    """Run the whole pipeline offline on the bundled sample sites, into a demo archive."""
-    from archive.demo import run_demo
+    """Run the whole pipeline offline on the bundled sample sites, into a demo archive.
 
-    run_demo(workdir, db_override=state(ctx).db_override, console=console)
+    Serves the sample world on 127.0.0.1, crawls every source, links, and shows where the
+    seed-like aggregator page came from.
+    """
+    from archive import schema
+    from archive.cli_crawl import crawl
+    from archive.config import load_config
+    from archive.db import make_engine
+    from archive.demo import demo_config, fresh_demo_dir, seed_url
+    from archive.sampleworld import SampleWorld
+
+    st = state(ctx)
+    workdir.mkdir(parents=True, exist_ok=True)
+    if fresh_demo_dir(workdir):
+        console.print(f"(cleared the previous demo archive in {workdir})")
+    url = st.db_override or f"sqlite:///{(workdir / 'healthwire.sqlite3').resolve()}"
+    with SampleWorld(stall_seconds=6.0) as world:
+        config_path = demo_config(world, workdir.resolve(), url)
+        st.config_path, st._config = config_path, load_config(config_path)
+        engine = make_engine(url)
+        try:
+            before, after = schema.upgrade(engine)
+        finally:
+            engine.dispose()
+        console.print(f"[bold]healthwire demo[/]: the sample world is served on 127.0.0.1 "
+                      f"({len(world.sites)} sites); archive {url} (schema {after}); "
+                      f"configuration {config_path}")
+        try:
+            ctx.invoke(crawl, sources=(), time_limit=None, jobs=2, json_output=False)
+        except click.exceptions.Exit as exc:
+            if exc.exit_code:
+                console.print("[yellow]some sources failed; see the table above[/]")
+        seed = seed_url(world)
+        chain = app.get_command(ctx, "chain")
+        if chain is not None:
+            console.print(f"\n[bold]Where did the seed-like page come from?[/] {seed}")
+            ctx.invoke(chain, url=seed)
+        else:
+            console.print(f"\nThe seed-like aggregator page is archived as {seed}; "
+                          "`healthwire chain` comes with the linker.")
+    console.print(f"\nQuery the demo archive with: healthwire --config {config_path} stats")
 
 
 def _human_bytes(size: int) -> str:

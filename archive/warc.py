@@ -232,6 +232,14 @@ def iter_responses(path: Path) -> Iterator[WarcResponse | tuple[str, str]]:
                     record.rec_headers.get_header("WARC-Record-ID"),
                 )
                 yield WarcResponse(ref, exchange)
+            # warcio ends quietly at a cut-off gzip member: compare with the file's size.
+            size = os.fstat(stream.fileno()).st_size
+            if iterator.offset < size:
+                raise ArchiveError(
+                    f"{path}: {size - iterator.offset} bytes after offset {iterator.offset} "
+                    "are not a complete WARC record",
+                    hint="the records before this point were read; the file may be truncated",
+                )
         except ArchiveError:
             raise
         except Exception as exc:

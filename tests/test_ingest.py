@@ -14,10 +14,7 @@ from archive.ingest import ingest_exchange, normalise_url
 from archive.models import Article, ArticleVersion, Capture, Citation, Outlet
 from archive.warc import HttpExchange, WarcWriter, read_record
 
-BODY = " ".join(
-    "Twelve patients with rectal cancer went into remission after a trial of dostarlimab."
-    .split()
-)
+BODY = "Twelve patients with rectal cancer went into remission after a trial of dostarlimab."
 
 
 def page(title: str, paragraphs: list[str], *, links: str = "", canonical: str = "",
