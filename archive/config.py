@@ -57,6 +57,8 @@ class CrawlSettings:
     autothrottle: bool = True
     #: A known article is fetched again only after this many hours.
     recheck_after_hours: float = 24.0
+    #: Processes that extract pages beside each crawl's reactor (0: extract inline).
+    extraction_workers: int = 1
 
 
 @dataclass(frozen=True)
@@ -344,6 +346,7 @@ def _check_settings(sections: dict[str, dict[str, Any]], problems: _Problems) ->
         ("crawl", "max_response_bytes"): 1024,
         ("crawl", "retry_times"): 0,
         ("crawl", "recheck_after_hours"): 0,
+        ("crawl", "extraction_workers"): 0,
         ("archive", "warc_max_bytes"): 1_000_000,
         ("daemon", "misfire_grace_seconds"): 1,
         ("daemon", "crawl_time_limit_seconds"): 1,

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -222,21 +222,43 @@ def _link_citation_targets(session: Session, article: Article) -> None:
                    Citation.target_article_id.is_(None), Citation.article_id != article.id)
             .values(target_article_id=article.id)
         )
-    targets = session.scalars(
-        select(Citation).where(Citation.article_id == article.id,
-                               Citation.target_url.is_not(None))
-    ).all()
-    for citation in targets:
-        found = session.scalar(select(Article.id).where(Article.url == citation.target_url))
-        if found is not None and found != article.id:
-            citation.target_article_id = found
-    for citation in session.scalars(
-        select(Citation).where(Citation.article_id == article.id,
-                               Citation.outlet_name.is_not(None))
-    ):
-        known = match_outlet(citation.outlet_name)
-        name = known.name if known else citation.outlet_name
-        citation.outlet_id = session.scalar(select(Outlet.id).where(Outlet.name == name))
+    citations = session.scalars(select(Citation).where(Citation.article_id == article.id)).all()
+    wanted = {c.target_url for c in citations if c.target_url}
+    found = dict(session.execute(
+        select(Article.url, Article.id).where(Article.url.in_(wanted))
+    ).all()) if wanted else {}
+    names = {}
+    for citation in citations:
+        if citation.outlet_name:
+            known = match_outlet(citation.outlet_name)
+            names[citation.id] = known.name if known else citation.outlet_name
+    outlets = dict(session.execute(
+        select(Outlet.name, Outlet.id).where(Outlet.name.in_(set(names.values())))
+    ).all()) if names else {}
+    for citation in citations:
+        target = found.get(citation.target_url) if citation.target_url else None
+        if target is not None and target != article.id:
+            citation.target_article_id = target
+        if citation.id in names:
+            citation.outlet_id = outlets.get(names[citation.id])
+
+
+def needs_extraction(exchange: HttpExchange) -> bool:
+    """Whether ingest_page would extract this response (a 200 HTML page)."""
+    return exchange.status == 200 and is_html(exchange)
+
+
+def extract_for(exchange: HttpExchange, *, hints: Sequence[DateHint] = (),
+                hint_title: str | None = None) -> ExtractedPage:
+    """Extraction as ingest does it: pure CPU, no database, safe in another process."""
+    return extract_page(
+        exchange.body,
+        exchange.url,
+        content_type=exchange.content_type,
+        fetched_at=exchange.fetched_at,
+        hint_dates=list(hints),
+        hint_title=hint_title,
+    )
 
 
 def ingest_page(
@@ -249,8 +271,13 @@ def ingest_page(
     outlet_name: str | None = None,
     outlet_role: str | None = None,
     recheck_after: timedelta = timedelta(hours=24),
+    extracted: ExtractedPage | None = None,
 ) -> IngestResult:
-    """Extract a captured page and record it as an article (new, new version, or unchanged)."""
+    """Extract a captured page and record it as an article (new, new version, or unchanged).
+
+    ``extracted`` is :func:`extract_for` already run on this exchange elsewhere (the crawler
+    extracts in worker processes and writes here, in one process, to spare SQLite's lock).
+    """
     result = IngestResult(capture_id=capture.id)
     url = normalise_url(exchange.url)
     now = utcnow()
@@ -268,14 +295,7 @@ def ingest_page(
         result.outcome = "skipped"
         result.reason = f"not HTML ({exchange.content_type or 'no content type'})"
         return result
-    page = extract_page(
-        exchange.body,
-        exchange.url,
-        content_type=exchange.content_type,
-        fetched_at=exchange.fetched_at,
-        hint_dates=list(hints),
-        hint_title=hint_title,
-    )
+    page = extracted or extract_for(exchange, hints=hints, hint_title=hint_title)
     result.links = [link for link, _anchor in page.links]
     if len(page.text.split()) < MIN_ARTICLE_WORDS:
         result.outcome = "not_article"
@@ -335,7 +355,9 @@ def ingest_page(
     if existing is None:
         session.add(article)
     session.flush()
-    version_no = len(article.versions) + 1
+    version_no = 1 if existing is None else (session.scalar(
+        select(func.max(ArticleVersion.version)).where(ArticleVersion.article_id == article.id)
+    ) or 0) + 1
     session.add(ArticleVersion(article_id=article.id, version=version_no, capture_id=capture.id,
                                observed_at=exchange.fetched_at, title=page.title,
                                text=page.text, text_sha256=text_sha))
@@ -408,18 +430,49 @@ def recheck_due(session: Session, url: str, now: datetime | None = None) -> bool
     return True
 
 
-def conditional_headers(session: Session, url: str) -> dict[str, str]:
-    """If-None-Match / If-Modified-Since from the last successful capture of ``url``."""
-    capture = session.scalar(
-        select(Capture)
-        .where(Capture.final_url == url, Capture.status == 200)
-        .order_by(Capture.fetched_at.desc())
-        .limit(1)
-    )
-    headers: dict[str, str] = {}
-    if capture is not None:
-        if capture.etag:
-            headers["If-None-Match"] = capture.etag
-        if capture.last_modified:
-            headers["If-Modified-Since"] = capture.last_modified
-    return headers
+def fetch_plan(session: Session, urls: Sequence[str], now: datetime | None = None
+               ) -> dict[str, dict[str, str] | None]:
+    """For each URL: None if it is not due for fetching, else the conditional-GET headers to
+    send (empty for a URL never captured). URLs are looked up in batches, not one query each,
+    so scheduling a sitemap of thousands of URLs stays cheap."""
+    now = now or utcnow()
+    redirects = (301, 302, 303, 307, 308)
+    plan: dict[str, dict[str, str] | None] = {}
+    for start in range(0, len(urls), 500):
+        chunk = list(urls[start:start + 500])
+        normal = {url: normalise_url(url) for url in chunk}
+        targets = set(normal.values())
+        known = dict(session.execute(
+            select(Article.url, Article.next_check_at).where(Article.url.in_(targets))
+        ).all())
+        moved = set(session.scalars(
+            select(Capture.url).where(Capture.url.in_(targets | set(chunk)),
+                                      Capture.status.in_(redirects))
+        ))
+        validators: dict[str, tuple[datetime, str | None, str | None]] = {}
+        for final_url, fetched_at, etag, last_modified in session.execute(
+            select(Capture.final_url, Capture.fetched_at, Capture.etag, Capture.last_modified)
+            .where(Capture.final_url.in_(targets), Capture.status == 200)
+        ):
+            if final_url not in validators or fetched_at > validators[final_url][0]:
+                validators[final_url] = (fetched_at, etag, last_modified)
+        for url in chunk:
+            target = normal[url]
+            if target in known:
+                due = known[target] is None or known[target] <= now
+            elif url in moved or target in moved:
+                due = recheck_due(session, url, now)  # a moved page: follow where it went
+            else:
+                due = True
+            if not due:
+                plan[url] = None
+                continue
+            headers: dict[str, str] = {}
+            if target in validators:
+                _, etag, last_modified = validators[target]
+                if etag:
+                    headers["If-None-Match"] = etag
+                if last_modified:
+                    headers["If-Modified-Since"] = last_modified
+            plan[url] = headers
+    return plan

@@ -2,55 +2,83 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from datetime import UTC, datetime, timedelta
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 from scrapy.crawler import Crawler
 
 from archive.db import session_scope
-from archive.ingest import IngestResult, ingest_page, retry_on_conflict
+from archive.extraction import ExtractedPage
+from archive.ingest import IngestResult, ingest_page, needs_extraction, retry_on_conflict
 from archive.models import Capture
 from archive.warc import HttpExchange
+from crawler import ingest_worker
 
 logger = logging.getLogger(__name__)
 
 
 class IngestPipeline:
     """Hand each page to :func:`archive.ingest.ingest_page` (as WARC import does), count the
-    outcome, and let the spider follow the citations the page makes."""
+    outcome, and let the spider follow the citations the page makes.
+
+    Extraction runs in ``HEALTHWIRE_INGEST_WORKERS`` worker processes (0: on the reactor
+    thread, simpler to debug and slower); the database writes happen here.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         hours = crawler.settings.getfloat("HEALTHWIRE_RECHECK_AFTER_HOURS", 24.0)
         self.recheck_after = timedelta(hours=hours)
+        self.workers = crawler.settings.getint("HEALTHWIRE_INGEST_WORKERS", 1)
+        self.pool: ProcessPoolExecutor | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IngestPipeline:
         return cls(crawler)
 
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+    def open_spider(self, spider: Any = None) -> None:
+        if self.workers > 0:
+            # spawn, not fork: the reactor process has threads, which fork does not copy safely.
+            self.pool = ProcessPoolExecutor(max_workers=self.workers,
+                                            mp_context=multiprocessing.get_context("spawn"))
+
+    def close_spider(self, spider: Any = None) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+
+    async def _extract(self, exchange: HttpExchange, item: dict[str, Any]
+                       ) -> ExtractedPage | None:
+        if self.pool is None or not needs_extraction(exchange):
+            return None  # ingest_page extracts inline, or needs no extraction
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.pool, ingest_worker.extract, exchange,
+                                          item.get("hints", ()), item.get("hint_title"))
+
+    async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         spider = self.crawler.spider
         runtime = spider.runtime  # type: ignore[union-attr]
-        exchange = HttpExchange(
-            url=item["url"], status=item["status"], headers=item["headers"],
-            body=item["body"], fetched_at=datetime.now(UTC),
-        )
+        with session_scope(runtime.engine, readonly=True) as session:
+            capture = session.get(Capture, item["capture_id"])
+            assert capture is not None, f"capture {item['capture_id']} missing"
+            fetched_at = capture.fetched_at
+        exchange = HttpExchange(url=item["url"], status=item["status"],
+                                headers=item["headers"], body=item["body"],
+                                fetched_at=fetched_at)
+        extracted = await self._extract(exchange, item)
 
         def attempt() -> IngestResult:
             with session_scope(runtime.engine) as session:
                 capture = session.get(Capture, item["capture_id"])
-                if capture is None:  # pragma: no cover - the middleware always records one
-                    raise RuntimeError(f"capture {item['capture_id']} missing for {item['url']}")
-                page = HttpExchange(
-                    url=exchange.url, status=exchange.status, headers=exchange.headers,
-                    body=exchange.body, fetched_at=capture.fetched_at,
-                )
+                assert capture is not None
                 return ingest_page(
-                    session, capture, page,
-                    hints=item.get("hints", ()), hint_title=item.get("hint_title"),
-                    outlet_name=item.get("outlet_name"), outlet_role=item.get("outlet_role"),
-                    recheck_after=self.recheck_after,
+                    session, capture, exchange, hints=item.get("hints", ()),
+                    hint_title=item.get("hint_title"), outlet_name=item.get("outlet_name"),
+                    outlet_role=item.get("outlet_role"), recheck_after=self.recheck_after,
+                    extracted=extracted,
                 )
 
         result = retry_on_conflict(attempt)

@@ -55,3 +55,4 @@ HEALTHWIRE_PRIVATE_ADDRESS_ALLOWLIST = list(_crawl.private_address_allowlist)
 HEALTHWIRE_FOLLOW_CITATIONS = _crawl.follow_citations
 HEALTHWIRE_CITATION_DEPTH = _crawl.citation_depth
 HEALTHWIRE_RECHECK_AFTER_HOURS = _crawl.recheck_after_hours
+HEALTHWIRE_INGEST_WORKERS = _crawl.extraction_workers

@@ -19,7 +19,7 @@ from twisted.python.failure import Failure
 from archive.db import session_scope
 from archive.discovery import Entry
 from archive.extraction import DateHint
-from archive.ingest import IngestResult, conditional_headers, host_of, normalise_url, recheck_due
+from archive.ingest import IngestResult, fetch_plan, host_of
 from crawler.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -80,28 +80,41 @@ class SourceSpider(scrapy.Spider):
     def request(self, url: str, callback: Any, **meta: Any) -> scrapy.Request:
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta)
 
-    def article_request(
-        self, entry: Entry | str, *, depth: int = 0, counted: bool = True,
-    ) -> scrapy.Request | None:
-        """A request for an article page, or None when it is not due or over the limit."""
-        if isinstance(entry, str):
-            entry = Entry(url=entry)
-        if counted and self.articles_requested >= self.source.max_articles:
-            return None
-        url = entry.url
-        if urlsplit(url).scheme not in ("http", "https"):
-            return None
+    def article_requests(
+        self, entries: Iterable[Entry | str], *, depth: int = 0, counted: bool = True,
+    ) -> Iterator[scrapy.Request]:
+        """Requests for article pages that are due, within the source's article limit.
+
+        Known articles are skipped until their re-check time; due ones are asked for with
+        If-None-Match / If-Modified-Since from their last capture.
+        """
+        wanted: list[Entry] = []
+        for entry in entries:
+            entry = Entry(url=entry) if isinstance(entry, str) else entry
+            if urlsplit(entry.url).scheme not in ("http", "https"):
+                continue
+            if counted and self.articles_requested + len(wanted) >= self.source.max_articles:
+                break
+            wanted.append(entry)
+        if not wanted:
+            return
         with session_scope(self.runtime.engine, readonly=True) as session:
-            if not recheck_due(session, url):
-                assert self.crawler.stats is not None
+            plan = fetch_plan(session, [entry.url for entry in wanted])
+        assert self.crawler.stats is not None
+        for entry in wanted:
+            headers = plan[entry.url]
+            if headers is None:
                 self.crawler.stats.inc_value("healthwire/skipped_recheck")
-                return None
-            headers = conditional_headers(session, normalise_url(url))
-        if counted:
-            self.articles_requested += 1
+                continue
+            if counted:
+                self.articles_requested += 1
+            yield self._article_request(entry, headers, depth)
+
+    def _article_request(self, entry: Entry, headers: dict[str, str], depth: int
+                         ) -> scrapy.Request:
         hints = [DateHint(entry.published_at, entry.source)] if entry.published_at else []
         own_site = self.source.kind == "urls" or (
-            self.source.url is not None and site_of(url) == site_of(self.source.url)
+            self.source.url is not None and site_of(entry.url) == site_of(self.source.url)
         )
         meta = {
             "hw_hints": hints,
@@ -111,14 +124,8 @@ class SourceSpider(scrapy.Spider):
             "hw_role": self.source.role if own_site and depth == 0 else None,
             "handle_httpstatus_list": [304],
         }
-        return scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
-                             headers=headers, meta=meta)
-
-    def article_requests(self, entries: Iterable[Entry | str]) -> Iterator[scrapy.Request]:
-        for entry in entries:
-            request = self.article_request(entry)
-            if request is not None:
-                yield request
+        return scrapy.Request(entry.url, callback=self.parse_article, errback=self.on_error,
+                              headers=headers, meta=meta)
 
     def parse_article(self, response: Response) -> Iterator[dict[str, Any]]:
         capture_id = response.meta.get("hw_capture_id")
@@ -150,13 +157,10 @@ class SourceSpider(scrapy.Spider):
             return
         own = site_of(item["url"])
         assert self.crawler.engine is not None and self.crawler.stats is not None
-        for link in result.links:
-            if site_of(link) == own:
-                continue
-            request = self.article_request(link, depth=depth + 1, counted=False)
-            if request is not None:
-                self.crawler.stats.inc_value("healthwire/citations_followed")
-                self.crawler.engine.crawl(request)
+        others = [link for link in result.links if site_of(link) != own]
+        for request in self.article_requests(others, depth=depth + 1, counted=False):
+            self.crawler.stats.inc_value("healthwire/citations_followed")
+            self.crawler.engine.crawl(request)
 
     # -- errors ----------------------------------------------------------------------------
 
