@@ -36,6 +36,7 @@ def run_counters(stats: dict[str, Any]) -> dict[str, int]:
         "not_articles": int(stats.get("healthwire/pages/not_article", 0)),
         "skipped_recheck": int(stats.get("healthwire/skipped_recheck", 0)),
         "robots_forbidden": int(stats.get("robotstxt/forbidden", 0)),
+        "robots_unavailable": int(stats.get("healthwire/robots_unavailable", 0)),
         "refused_addresses": int(stats.get("healthwire/refused_address", 0)),
         "hostile_documents": int(stats.get("healthwire/hostile_documents", 0)),
         "citations_followed": int(stats.get("healthwire/citations_followed", 0)),

@@ -1,4 +1,4 @@
-"""Downloader middlewares: the address guard and the capture of every response to WARC."""
+"""Downloader middlewares: the address guard, robots.txt, and the capture of every response."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from typing import Any
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from twisted.internet.defer import Deferred
 
 from archive.db import session_scope
 from archive.ingest import record_capture
@@ -32,6 +34,50 @@ def _headers(headers: Any) -> list[tuple[str, str]]:
         for value in values:
             out.append((key, value.decode("latin-1")))
     return out
+
+
+class _DisallowAll:
+    """The robots policy while a site's robots.txt cannot be read: fetch nothing there."""
+
+    def allowed(self, url: str | bytes, user_agent: str | bytes) -> bool:
+        return False
+
+
+class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, stricter when robots.txt cannot be read.
+
+    Scrapy allows everything when robots.txt fails to download (time-out, connection error)
+    or answers 5xx. A server that is struggling is the worst one to crawl regardless, and a
+    flaky robots.txt must not open a disallowed section: such a site is skipped for this run
+    (recorded as ``robots_unavailable``), as the major search engines do. A 4xx robots.txt
+    means the site has none, and everything is allowed.
+    """
+
+    def _refuse_site(self, netloc: str, reason: str) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("healthwire/robots_unavailable")
+        spider = self.crawler.spider
+        if spider is not None and hasattr(spider, "note_error"):
+            spider.note_error(f"{netloc}/robots.txt", f"robots.txt unavailable ({reason}); "
+                              "site skipped this run")
+        pending = self._parsers[netloc]
+        self._parsers[netloc] = _DisallowAll()
+        if isinstance(pending, Deferred):
+            pending.callback(self._parsers[netloc])
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        if isinstance(exc, IgnoreRequest):  # e.g. refused by the address guard
+            super()._robots_error(exc, netloc)
+            return
+        self._refuse_site(netloc, f"{type(exc).__name__}: {exc}")
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        if response.status >= 500 or response.status == 429:
+            self._refuse_site(netloc, f"HTTP {response.status}")
+            return
+        if response.status >= 400:
+            response = response.replace(body=b"")  # no robots.txt: everything allowed
+        await super()._parse_robots(response, netloc, request)
 
 
 class AddressGuardMiddleware:

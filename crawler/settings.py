@@ -44,6 +44,9 @@ LOG_LEVEL = os.environ.get("HEALTHWIRE_CRAWL_LOG_LEVEL", "INFO")
 DOWNLOADER_MIDDLEWARES = {
     # First on the way out: refuse private addresses before anything, robots.txt included.
     "crawler.middlewares.AddressGuardMiddleware": 50,
+    # Scrapy's own allows everything when robots.txt fails; ours skips the site instead.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.PoliteRobotsTxtMiddleware": 100,
     # Last on the way out, first on the way back: sees every response raw, as sent.
     "crawler.middlewares.CaptureMiddleware": 950,
 }

@@ -93,7 +93,7 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> Any:
         config = write_config(folder / "healthwire.toml", f"sqlite:///{folder / 'a.sqlite3'}",
                               sources, allow_private_addresses=False,
                               private_address_allowlist=[host], max_response_bytes=1_000_000,
-                              download_timeout=2.0, retry_times=1)
+                              download_timeout=3.0, retry_times=1)
         assert healthwire("--config", str(config), "init", cwd=folder).returncode == 0
         result = healthwire("--config", str(config), "crawl", "--json", cwd=folder)
         engine = make_engine(f"sqlite:///{folder / 'a.sqlite3'}")
@@ -206,3 +206,29 @@ def test_crawl_refuses_private_start_url_without_allowlist(tmp_path: Path) -> No
         assert site.paths_requested() == []
     runs = json.loads(result.stdout)["runs"]
     assert runs[0]["counters"]["refused_addresses"] >= 1
+
+
+@pytest.mark.parametrize("robots", [Route(status=503, body=b"busy"),
+                                    Route(delay=5, body=b"User-agent: *\nAllow: /\n")])
+def test_unreadable_robots_txt_skips_the_site(tmp_path: Path, robots: Route) -> None:
+    """A robots.txt that answers 5xx or times out must not open a disallowed section."""
+    with ScriptedSite({"/robots.txt": robots, "/page": Route(body=GOOD)}) as site:
+        config = write_config(tmp_path / "c.toml", f"sqlite:///{tmp_path / 'a.sqlite3'}",
+                              [{"name": "s", "outlet": "S", "kind": "urls",
+                                "urls": [site.url("/page")]}], retry_times=0)
+        assert healthwire("--config", str(config), "init", cwd=tmp_path).returncode == 0
+        result = healthwire("--config", str(config), "crawl", "--json", cwd=tmp_path)
+        assert "/page" not in site.paths_requested()
+    counters = json.loads(result.stdout)["runs"][0]["counters"]
+    assert counters["robots_unavailable"] == 1
+    assert "robots.txt unavailable" in counters["error_samples"][0]["error"]
+
+
+def test_missing_robots_txt_allows_everything(tmp_path: Path) -> None:
+    with ScriptedSite({"/page": Route(body=GOOD)}) as site:  # /robots.txt answers 404
+        config = write_config(tmp_path / "c.toml", f"sqlite:///{tmp_path / 'a.sqlite3'}",
+                              [{"name": "s", "outlet": "S", "kind": "urls",
+                                "urls": [site.url("/page")]}])
+        assert healthwire("--config", str(config), "init", cwd=tmp_path).returncode == 0
+        assert healthwire("--config", str(config), "crawl", cwd=tmp_path).returncode == 0
+        assert "/page" in site.paths_requested()

@@ -17,7 +17,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from archive.db import session_scope
-from archive.discovery import Entry
+from archive.discovery import Entry, HostileDocument, Listing, NotAFeed, parse_listing
 from archive.extraction import DateHint
 from archive.ingest import IngestResult, fetch_plan, host_of
 from crawler.runtime import Runtime
@@ -184,10 +184,17 @@ class SourceSpider(scrapy.Spider):
         else:
             self.note_error(url, f"{failure.type.__name__}: {failure.getErrorMessage()}")
 
-    def hostile(self, url: str, reason: str) -> None:
-        assert self.crawler.stats is not None
-        self.crawler.stats.inc_value("healthwire/hostile_documents")
-        self.note_error(url, reason)
+    def read_listing(self, response: Response) -> Listing | None:
+        """A feed or sitemap read safely; None (recorded) if hostile or unreadable."""
+        try:
+            return parse_listing(response.body, response.url)
+        except HostileDocument as exc:
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("healthwire/hostile_documents")
+            self.note_error(response.url, str(exc))
+        except NotAFeed as exc:
+            self.note_error(response.url, str(exc))
+        return None
 
 
 def read_urls_file(path: str) -> list[str]:

@@ -8,7 +8,6 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 
-from archive.discovery import HostileDocument, NotAFeed, parse_listing
 from crawler.spiders.base import SourceSpider
 
 
@@ -21,13 +20,8 @@ class FeedSpider(SourceSpider):
         yield self.request(self.source.url, self.parse_feed)
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
-        try:
-            listing = parse_listing(response.body, response.url)
-        except HostileDocument as exc:
-            self.hostile(response.url, str(exc))
-            return
-        except NotAFeed as exc:
-            self.note_error(response.url, str(exc))
+        listing = self.read_listing(response)
+        if listing is None:
             return
         entries = sorted(listing.entries, key=lambda e: e.published_at is None)
         yield from self.article_requests(entries)

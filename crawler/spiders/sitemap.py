@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import Response
 
-from archive.discovery import HostileDocument, NotAFeed, parse_listing, robots_sitemaps
+from archive.discovery import robots_sitemaps
 from crawler.spiders.base import SourceSpider
 
 MAX_INDEX_DEPTH = 3
@@ -52,13 +52,8 @@ class SitemapSpider(SourceSpider):
         yield from self.sitemap_requests(found, depth=0)
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
-        try:
-            listing = parse_listing(response.body, response.url)
-        except HostileDocument as exc:
-            self.hostile(response.url, str(exc))
-            return
-        except NotAFeed as exc:
-            self.note_error(response.url, str(exc))
+        listing = self.read_listing(response)
+        if listing is None:
             return
         depth = response.meta.get("hw_sitemap_depth", 0)
         if listing.sitemaps:
