@@ -15,15 +15,22 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from htmldate import find_date
 from lxml import etree
 from lxml import html as lxml_html
 
 from archive.outlets import match_domain
 
 from .credits import find_credits
-from .dates import as_aware, choose, collect_candidates, mentioned_dates, parse_date
+from .dates import as_aware, choose, collect_candidates, mentioned_dates, rejection
 from .decode import decode_body
-from .fields import choose_title, guess_language, normalise_language, split_authors
+from .fields import (
+    byline_names,
+    choose_title,
+    guess_language,
+    normalise_language,
+    split_authors,
+)
 from .metadata import jsonld_authors, read_meta
 from .model import (
     Credit,
@@ -130,15 +137,8 @@ def _extract(
         page.problems.extend(meta.problems)
     main = None
     if tree is not None:
-        date_params = {
-            "original_date": True,
-            "extensive_search": True,
-            "min_date": "1995-01-01",
-            "max_date": (fetched + timedelta(days=1)).strftime("%Y-%m-%d"),
-            "outputformat": "%Y-%m-%d",
-        }
         try:
-            main = extract_main_text(tree, url, date_params)
+            main = extract_main_text(tree, url)
         except Exception as err:  # noqa: BLE001 - a trafilatura bug must not lose the metadata
             page.problems.append(f"main text extraction failed: {type(err).__name__}")
     if main:
@@ -155,7 +155,6 @@ def _extract(
     page.site_name = (
         (meta.first("og:site_name", "application-name") if meta else None)
         or (meta.jsonld_publisher if meta else None)
-        or (main.sitename if main else None)
         or (known.name if known else None)
     )
     sites = [s for s in (page.site_name, meta.jsonld_publisher if meta else None,
@@ -169,7 +168,7 @@ def _extract(
         headline,
         _first_h1(tree) if tree is not None else None,
         meta.title_tag if meta else None,
-        main.title if main else None,
+        None,
         sites,
     )
     if page.title is None and hint_title:
@@ -182,8 +181,8 @@ def _extract(
         byline = meta.first("author", "article:author", "dc.creator", "byl", "sailthru.author")
         if byline and not byline.startswith("http"):
             authors = [byline]
-    if not authors and main and main.author:
-        authors = [main.author]
+    if not authors and tree is not None:
+        authors = byline_names(tree)
     page.authors = split_authors(authors)
 
     lang_sources = [
@@ -191,7 +190,6 @@ def _extract(
         ("jsonld", ld.get("inLanguage") if isinstance(ld.get("inLanguage"), str) else None),
         ("meta", meta.first("og:locale", "content-language", "language", "dc.language")
          if meta else None),
-        ("trafilatura", main.language if main else None),
         ("guess", guess_language(page.text)),
     ]
     for source, value in lang_sources:
@@ -207,10 +205,9 @@ def _extract(
     page.description = (
         (meta.first("og:description", "description", "twitter:description") if meta else None)
         or (ld.get("description") if isinstance(ld.get("description"), str) else None)
-        or (main.description if main else None)
     )
 
-    _choose_dates(page, tree, meta, url, hints, fetched, fetched_at is not None, main)
+    _choose_dates(page, tree, meta, url, hints, fetched, fetched_at is not None)
 
     page.mentioned_dates = [
         m for m in mentioned_dates(page.paragraphs) if m.value.year >= 1995
@@ -229,18 +226,19 @@ def _choose_dates(
     hints: list[DateHint],
     fetched: datetime,
     fetch_known: bool,
-    main: Any,
 ) -> None:
     """Apply the date rules (see docs/extraction.md): trust order, rejections, header lines."""
     from .metadata import PageMeta
 
     candidates, notes, header_dates = collect_candidates(tree, meta or PageMeta(), url, hints)
     page.problems.extend(notes)
-    if main and main.date:
-        parsed = parse_date(main.date)
-        if parsed:
-            candidates.append((DateCandidate(parsed[0], "htmldate", "published", "find_date"),
-                               "day"))
+    stated = any(c.kind == "published" and c.source in ("jsonld", "meta", "time-tag")
+                 and rejection(c.value, fetched) is None for c, _ in candidates)
+    if tree is not None and not stated:
+        # htmldate is the fallback: it runs only when the page's own markup states no date.
+        found = _htmldate(tree, url, fetched)
+        if found:
+            candidates.append((DateCandidate(found, "htmldate", "published", "find_date"), "day"))
     page.date_candidates = [c for c, _ in candidates]
     best = choose(candidates, "published", fetched, page.problems)
     header_days = {d.date() for d in header_dates}
@@ -277,6 +275,27 @@ def _choose_dates(
         else:
             page.modified_at = modified[0].value
             page.modified_at_source = modified[0].source
+
+
+def _htmldate(tree: lxml_html.HtmlElement, url: str, fetched: datetime) -> datetime | None:
+    """Ask htmldate (original date, extensive search) for a day; None when it finds none."""
+    try:
+        found = find_date(
+            tree,
+            url=url or None,
+            original_date=True,
+            extensive_search=True,
+            min_date="1995-01-01",
+            max_date=(fetched + timedelta(days=1)).strftime("%Y-%m-%d"),
+        )
+    except Exception:  # noqa: BLE001 - a fallback must not break extraction
+        return None
+    if not found:
+        return None
+    try:
+        return datetime.strptime(found, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def _jsonable(value: Any) -> Any:

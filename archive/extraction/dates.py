@@ -50,6 +50,7 @@ _TEXT_DATE = re.compile(
     r"|(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]))\b",
     re.I,
 )
+_YEAR = re.compile(r"(?:19|20)\d{2}")
 _WEEKDAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _DATE_LINE = re.compile(rf"^\s*(?:{_WEEKDAYS},?\s+)?(?P<date>.{{6,40}}?)\s*$", re.I)
 _CHROME = re.compile(
@@ -127,9 +128,8 @@ def _in_chrome(el: lxml_html.HtmlElement) -> str | None:
             in_article = True
         if tag in ("aside", "nav", "footer") or _SIDEBAR.search(_classes(node)):
             return "sidebar"
-        if (tag == "header" and not in_article) or _CHROME.search(_classes(node)):
-            if not in_article:
-                return "header"
+        if not in_article and (tag == "header" or _CHROME.search(_classes(node))):
+            return "header"
         node = node.getparent()
     return None
 
@@ -207,8 +207,12 @@ def _time_tags(tree: lxml_html.HtmlElement, add, header_dates: list[datetime]) -
         add(raw, "time-tag", kind, itemprop or "time")
         if kind == "published":
             seen_article_time = True
-    # Theme date lines: small elements whose whole text is a date.
+    # Theme date lines: small elements whose whole text is a date. Only elements whose own
+    # text holds a year are looked at, which keeps this cheap on large pages.
     for el in tree.iterfind(".//body//*"):
+        own = el.text
+        if not own or not _YEAR.search(own):
+            continue
         tag = el.tag if isinstance(el.tag, str) else ""
         if tag in ("script", "style", "time", "p", "article", "body", "main", "section") or len(
             el
@@ -217,20 +221,20 @@ def _time_tags(tree: lxml_html.HtmlElement, add, header_dates: list[datetime]) -
         text = " ".join(el.text_content().split())
         if not (6 <= len(text) <= 48) or not _DATE_LINE.match(text):
             continue
-        if not _TEXT_DATE.search(text) or len(_TEXT_DATE.sub("", text).strip(" ,.-|")) > 14:
+        m = _TEXT_DATE.search(text)
+        if not m or len(_TEXT_DATE.sub("", text).strip(" ,.-|")) > 14:
             continue
         place = _in_chrome(el)
         if place == "sidebar":
             continue
-        parsed = parse_date(_TEXT_DATE.search(text).group(0))
+        parsed = parse_date(re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", m.group(0)))
         if parsed is None:
             continue
-        if place == "header" or re.match(_WEEKDAYS, text, re.I) and not _DATEISH.search(
-            _classes(el)
-        ):
+        dateish = _DATEISH.search(_classes(el))
+        if place == "header" or (re.match(_WEEKDAYS, text, re.I) and not dateish):
             header_dates.append(parsed[0])
-        elif _DATEISH.search(_classes(el)):
-            add(_TEXT_DATE.search(text).group(0), "text", "published", "date line")
+        elif dateish:
+            add(m.group(0), "text", "published", "date line")
 
 
 def choose(

@@ -47,12 +47,6 @@ class MainText:
     raw_paragraphs: list[str] = field(default_factory=list)  # before trimming: credits live here
     subheadings: list[str] = field(default_factory=list)
     links: list[tuple[str, str]] = field(default_factory=list)
-    title: str | None = None
-    author: str | None = None
-    sitename: str | None = None
-    description: str | None = None
-    language: str | None = None
-    date: str | None = None
 
 
 def _norm(text: str) -> str:
@@ -94,27 +88,25 @@ def _list_items(el: etree._Element) -> list[str] | None:
     return items
 
 
-def extract_main_text(tree: lxml_html.HtmlElement, url: str, date_params: dict) -> MainText:
-    """Run trafilatura once (text and metadata) on the parsed tree and trim its body."""
+def extract_main_text(tree: lxml_html.HtmlElement, url: str) -> MainText:
+    """Run trafilatura on the already parsed tree and trim its body.
+
+    Metadata is read by this package's own readers (metadata.py, dates.py) from the same tree,
+    and htmldate runs only when the page states no date: both cost time on every page when
+    left to trafilatura, and the structured readers keep each value's source.
+    """
     result = MainText()
     doc = trafilatura.bare_extraction(
         tree,
         url=url or None,
-        with_metadata=True,
+        with_metadata=False,
         include_comments=False,
         include_tables=False,
         include_links=True,
         include_images=False,
-        date_extraction_params=date_params,
     )
     if doc is None or isinstance(doc, dict):
         return result
-    result.title = doc.title
-    result.author = doc.author
-    result.sitename = doc.sitename
-    result.description = doc.description
-    result.language = doc.language
-    result.date = doc.date
     body = doc.body
     if body is None:
         return result
