@@ -207,11 +207,10 @@ def _extract(
         or (ld.get("description") if isinstance(ld.get("description"), str) else None)
     )
 
-    _choose_dates(page, tree, meta, url, hints, fetched, fetched_at is not None)
-
     page.mentioned_dates = [
         m for m in mentioned_dates(page.paragraphs) if m.value.year >= 1995
     ]
+    _choose_dates(page, tree, meta, url, hints, fetched, fetched_at is not None)
     own = page.site_name or (known.name if known else None)
     page.credits = find_credits(main.raw_paragraphs if main else [], own_site=own)
     page.quotes = find_quotes(page.paragraphs)
@@ -248,6 +247,12 @@ def _choose_dates(
             page.problems.append(
                 f"htmldate {day.isoformat()} ignored: it matches the header date line or the "
                 "fetch day, not a date the article states"
+            )
+            best = None
+        elif day in {m.value.date() for m in page.mentioned_dates}:
+            page.problems.append(
+                f"htmldate {day.isoformat()} ignored: it is a date the prose mentions (such as "
+                "an original report's), not one the page states as its own"
             )
             best = None
     if best is None and header_dates:

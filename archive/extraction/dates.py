@@ -50,6 +50,7 @@ _TEXT_DATE = re.compile(
     r"|(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]))\b",
     re.I,
 )
+_MODIFIED_CLASS = re.compile(r"modif|last-?updated|updated-?(?:date|time|on)|date-?updated", re.I)
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 _WEEKDAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _DATE_LINE = re.compile(rf"^\s*(?:{_WEEKDAYS},?\s+)?(?P<date>.{{6,40}}?)\s*$", re.I)
@@ -119,18 +120,21 @@ def _classes(el: lxml_html.HtmlElement) -> str:
 
 
 def _in_chrome(el: lxml_html.HtmlElement) -> str | None:
-    """Say whether an element sits in page chrome ("header") or a sidebar ("sidebar")."""
-    node = el
-    in_article = False
-    while node is not None:
+    """Say whether an element sits in page chrome ("header") or a sidebar ("sidebar").
+
+    An article's own <header> (title, byline, date) is not chrome: only headers and
+    header-like blocks outside any <article> count as the site's.
+    """
+    ancestors = list(el.iterancestors())
+    in_article = any(a.tag == "article" for a in ancestors)
+    for node in [el, *ancestors]:
         tag = node.tag if isinstance(node.tag, str) else ""
         if tag == "article":
-            in_article = True
+            break
         if tag in ("aside", "nav", "footer") or _SIDEBAR.search(_classes(node)):
             return "sidebar"
         if not in_article and (tag == "header" or _CHROME.search(_classes(node))):
             return "header"
-        node = node.getparent()
     return None
 
 
@@ -200,8 +204,10 @@ def _time_tags(tree: lxml_html.HtmlElement, add, header_dates: list[datetime]) -
                 header_dates.append(parsed[0])
             continue
         itemprop = (el.get("itemprop") or "").lower()
-        kind = "modified" if "modified" in itemprop or "updated" in _classes(el).lower() else (
-            "published")
+        # WordPress marks its publication <time> "entry-date updated": only explicit
+        # modification markers make a modified date.
+        modified = "modified" in itemprop or _MODIFIED_CLASS.search(_classes(el))
+        kind = "modified" if modified else "published"
         if kind == "published" and seen_article_time:
             continue
         add(raw, "time-tag", kind, itemprop or "time")

@@ -120,6 +120,8 @@ def split_authors(raw: str | list[str] | None) -> list[str]:
     for chunk in chunks:
         chunk = _BY.sub("", " ".join(str(chunk).split()))
         for part in re.split(r"\s*(?:;|,|\band\b|\bund\b|\bet\b|\by\b|&|\|)\s*", chunk):
+            if _ROLE.search(part) and re.search(r"\b[A-Z]{2,}\b", _ROLE.sub("", part)):
+                continue  # "AP Health Writer": an agency and a role, not a name
             part = _BY.sub("", _ROLE.sub("", part)).strip(" .-–—")
             if not part or len(part) > 60 or _NOT_PERSON.search(part):
                 continue

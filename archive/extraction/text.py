@@ -132,7 +132,13 @@ def extract_main_text(tree: lxml_html.HtmlElement, url: str) -> MainText:
             candidates = [(text, _link_chars(el))]
         for para, link_chars in candidates:
             key = para.casefold()
-            if key in seen or not _keep_paragraph(para, link_chars):
+            if key in seen:
+                continue
+            if not _keep_paragraph(para, link_chars):
+                # A credit line ("republished from <a>The Conversation</a>") is dropped from the
+                # text but its link is evidence; teaser links (link-dense lines) are not kept.
+                if tag != "list" and link_chars / max(1, len(para)) <= 0.6:
+                    _collect_links(el, url, result.links)
                 continue
             seen.add(key)
             result.paragraphs.append(para)
