@@ -92,7 +92,7 @@ def load(corpus: Path, limit: int | None) -> list[tuple[dict, bytes]]:
     rows = [json.loads(line) for line in (corpus / "index.jsonl").open(encoding="utf-8")]
     if limit:
         rows = rows[:limit]
-    return [(row, gzip.open(corpus / row["file"]).read()) for row in rows]
+    return [(row, gzip.decompress((corpus / row["file"]).read_bytes())) for row in rows]
 
 
 def timed(fn, pages, repeat: int) -> float:

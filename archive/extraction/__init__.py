@@ -249,6 +249,14 @@ def _choose_dates(
                 "fetch day, not a date the article states"
             )
             best = None
+        elif (day.month, day.day) == (1, 1) and tree is not None and not _states_new_year(
+            tree, day.year
+        ):
+            page.problems.append(
+                f"htmldate {day.isoformat()} ignored: only a bare year (such as a copyright "
+                "line) supports it"
+            )
+            best = None
         elif day in {m.value.date() for m in page.mentioned_dates}:
             page.problems.append(
                 f"htmldate {day.isoformat()} ignored: it is a date the prose mentions (such as "
@@ -280,6 +288,16 @@ def _choose_dates(
         else:
             page.modified_at = modified[0].value
             page.modified_at_source = modified[0].source
+
+
+def _states_new_year(tree: lxml_html.HtmlElement, year: int) -> bool:
+    """Whether the page writes out 1 January of `year` (htmldate turns bare years into it)."""
+    source = etree.tostring(tree, encoding="unicode", method="html")
+    pattern = (
+        rf"{year}[-/.]0?1[-/.]0?1\b|\b0?1[./]0?1[./]{year}|"
+        rf"\b(?:jan(?:uary)?\.?\s+1(?:st)?,?\s+{year}|1(?:st)?\s+jan(?:uary)?\.?,?\s+{year})"
+    )
+    return re.search(pattern, source, re.I) is not None
 
 
 def _htmldate(tree: lxml_html.HtmlElement, url: str, fetched: datetime) -> datetime | None:
