@@ -36,7 +36,14 @@ _BOILERPLATE_ANYWHERE = re.compile(
     r"first appeared (?:on|in)|story source:|note: content may be edited",
     re.I,
 )
-_SENTENCE_END = re.compile(r"[.!?…:;\"”»’)]\s*$")
+_SENTENCE_END = re.compile(r"[.!?…:;\"”»’)。！？」』）]\s*$")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def word_count(text: str) -> int:
+    """Words in text; for Chinese, Japanese and Korean, where spaces are rare, two characters
+    count as one word so that length rules treat those languages like the others."""
+    return max(len(text.split()), len(_CJK.findall(text)) // 2)
 
 
 @dataclass
@@ -65,7 +72,7 @@ def _keep_paragraph(text: str, link_chars: int) -> bool:
     """Keep a body paragraph unless it is a teaser link, a label, or a boilerplate prompt."""
     if not text or not re.search(r"\w", text):
         return False
-    words = len(text.split())
+    words = word_count(text)
     if link_chars and link_chars / max(1, len(text)) > 0.6 and words < 40:
         return False
     if words <= 25 and _is_boilerplate(text):
@@ -82,7 +89,7 @@ def _list_items(el: etree._Element) -> list[str] | None:
     text_len = sum(len(i) for i in items)
     if _link_chars(el) / max(1, text_len) > 0.3:
         return None
-    sentence_like = sum(1 for i in items if len(i.split()) >= 8 and _SENTENCE_END.search(i))
+    sentence_like = sum(1 for i in items if word_count(i) >= 8 and _SENTENCE_END.search(i))
     if sentence_like / len(items) < 0.75:
         return None
     return items
