@@ -47,6 +47,9 @@ _PATTERNS: list[tuple[str, re.Pattern[str], bool]] = [
     ("with files from", re.compile(
         rf"\b(?:[Ww]ith\s+files\s+from|[Aa]dditional\s+reporting\s+by)\s+{_THE}(?P<name>{_NAME})"),
      False),
+    ("contributed", re.compile(
+        rf"(?:^|[—–-]\s*){_THE}(?P<name>{_NAME})\s+(?:writers?|reporters?|correspondents?|staff)\b"
+        r"[^.]{0,120}\bcontributed\b"), False),
     ("source", re.compile(rf"^\s*(?:Source|Quelle|Fuente)\s*:\s*{_THE}(?P<name>{_NAME})\s*\.?$"),
      False),
     ("reports", re.compile(rf"\breport(?:s|ed)\s+{_THE}(?P<name>{_NAME})"), False),

@@ -33,10 +33,23 @@ _BOILERPLATE_ANYWHERE = re.compile(
     r"(?:enable|turn on) javascript|use a more up to date browser|"
     r"please enter your (?:comment|name|email)|read the original article\.?$|"
     r"this article is republished from|originally published (?:by|in|on)|"
-    r"first appeared (?:on|in)|story source:|note: content may be edited",
+    r"first appeared (?:on|in)|story source:|note: content may be edited|"
+    r"contributed to this (?:report|story)|newsletter|whatsapp|telegram-kanal|"
+    r"\b(?:android|ios)\b.{0,40}\bapp\b|\bapp\b.{0,40}\b(?:android|ios)\b|"
+    r"affiliate|comment policy|bookmark|\bpodcast\b.{0,60}\b(?:abonnieren|subscribe)\b|"
+    r"[\w.+-]+@[\w-]+\.[\w.]+|in unserem (?:liveblog|newsblog|ticker)|"
+    r"lesen sie (?:auch|hier|mehr)|\|\s*\d{1,2}:\d{2}\s*min",
+    re.I,
+)
+# Time stamps, durations and "updated" lines: a short paragraph made of them is page furniture
+# (a video's length, "Stand: 22.04.2024, 06:00 Uhr"), not prose.
+_STAMP = re.compile(
+    r"\b\d{1,2}:\d{2}\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b|\d+年\d+月\d+日|\b\d+\s*min\b|"
+    r"\bmin\.|\bupdated\b|\baktualisiert\b|\bstand:",
     re.I,
 )
 _SENTENCE_END = re.compile(r"[.!?…:;\"”»’)。！？」』）]\s*$")
+_PROSE_END = re.compile(r"[.!?…\"”»’)。！？」』）]\s*$")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
@@ -77,7 +90,15 @@ def _keep_paragraph(text: str, link_chars: int) -> bool:
         return False
     if words <= 25 and _is_boilerplate(text):
         return False
-    return not (words < 4 and not _SENTENCE_END.search(text))
+    if words <= 12 and _STAMP.search(text):
+        return False
+    if words < 4 and text.rstrip().endswith(":"):
+        return False  # a label ("Sources:") whose list was not kept
+    if words <= 8 and text.rstrip().endswith("?"):
+        return False  # a question used as a subheading
+    # Short lines without closing punctuation are headings or teaser headlines set as <p>:
+    # subheadings are kept apart from the prose everywhere else too.
+    return not (words <= 12 and not _PROSE_END.search(text))
 
 
 def _list_items(el: etree._Element) -> list[str] | None:
