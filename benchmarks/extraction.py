@@ -10,7 +10,7 @@ whitespace normalisation. Authors: per-page F1 of case-folded name sets, average
 that have true authors. Dates: day-level; a prediction with a stated offset is compared with the
 truth converted to that offset (the page's own offset), a date-only or offset-less prediction
 (and htmldate's date-only output) with the truth's own calendar day. Speed: the median over
-`--repeat` full passes of each extractor, on pages already read into memory.
+`--repeat` passes, the extractors interleaved page by page, on pages already in memory.
 """
 
 from __future__ import annotations
@@ -95,15 +95,23 @@ def load(corpus: Path, limit: int | None) -> list[tuple[dict, bytes]]:
     return [(row, gzip.decompress((corpus / row["file"]).read_bytes())) for row in rows]
 
 
-def timed(fn, pages, repeat: int) -> float:
-    """Median seconds for one full pass of `fn` over all pages."""
-    runs = []
+def timed(fns: dict, pages, repeat: int) -> dict[str, float]:
+    """Median seconds per full pass for each extractor, interleaved page by page.
+
+    Interleaving exposes every extractor to the same machine load: on a shared 2-core machine
+    a burst of load during one extractor's separate pass would otherwise decide the ratio.
+    """
+    runs: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeat):
-        start = time.perf_counter()
+        totals = dict.fromkeys(fns, 0.0)
         for row, body in pages:
-            fn(row, body)
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs)
+            for name, fn in fns.items():
+                start = time.perf_counter()
+                fn(row, body)
+                totals[name] += time.perf_counter() - start
+        for name, total in totals.items():
+            runs[name].append(total)
+    return {name: statistics.median(values) for name, values in runs.items()}
 
 
 def main() -> int:
@@ -150,9 +158,16 @@ def main() -> int:
     ])
     b_date = avg([base_date[r["file"]] == d.date().isoformat() for r, d in dated])
 
-    t_ours = timed(lambda r, b: extract_page(b, r["url"]), pages, args.repeat)
-    t_traf = timed(lambda r, b: trafilatura.extract(b, url=r["url"]), pages, args.repeat)
-    t_hd = timed(lambda r, b: find_date(b, url=r["url"], original_date=True), pages, args.repeat)
+    times = timed(
+        {
+            "ours": lambda r, b: extract_page(b, r["url"]),
+            "trafilatura": lambda r, b: trafilatura.extract(b, url=r["url"]),
+            "htmldate": lambda r, b: find_date(b, url=r["url"], original_date=True),
+        },
+        pages,
+        args.repeat,
+    )
+    t_ours, t_traf, t_hd = times["ours"], times["trafilatura"], times["htmldate"]
     n = len(pages)
 
     def col(values, i):

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from dateutil import parser as du_parser
+from lxml import etree
 from lxml import html as lxml_html
 
 from .metadata import PageMeta
@@ -51,7 +52,11 @@ _TEXT_DATE = re.compile(
     re.I,
 )
 _MODIFIED_CLASS = re.compile(r"modif|last-?updated|updated-?(?:date|time|on)|date-?updated", re.I)
-_YEAR = re.compile(r"(?:19|20)\d{2}")
+# Elements whose own leading text holds a 19xx/20xx year, found in C rather than in a Python loop.
+_YEAR_TEXT_PARENTS = etree.XPath(
+    "//body//*[text()[contains(., '19') or contains(., '20')]]"
+    "[string-length(normalize-space()) < 60]"
+)
 _WEEKDAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _DATE_LINE = re.compile(rf"^\s*(?:{_WEEKDAYS},?\s+)?(?P<date>.{{6,40}}?)\s*$", re.I)
 _CHROME = re.compile(
@@ -215,9 +220,8 @@ def _time_tags(tree: lxml_html.HtmlElement, add, header_dates: list[datetime]) -
             seen_article_time = True
     # Theme date lines: small elements whose whole text is a date. Only elements whose own
     # text holds a year are looked at, which keeps this cheap on large pages.
-    for el in tree.iterfind(".//body//*"):
-        own = el.text
-        if not own or not _YEAR.search(own):
+    for el in _YEAR_TEXT_PARENTS(tree):
+        if not isinstance(el, lxml_html.HtmlElement):
             continue
         tag = el.tag if isinstance(el.tag, str) else ""
         if tag in ("script", "style", "time", "p", "article", "body", "main", "section") or len(
