@@ -204,3 +204,13 @@ def test_to_dict_is_json_with_iso_dates() -> None:
         assert key in data
     assert data["published_at"] == "2024-03-14T09:05:00-04:00"
     assert data["links"][0].keys() == {"url", "anchor"}
+
+
+def test_hint_title_only_when_the_page_has_none() -> None:
+    body = (b"<html><body><article><p>A paragraph of prose about the new clinic and its staff, "
+            b"long enough to be kept as the article's text.</p></article></body></html>")
+    page = extract_page(body, "https://x.example/a", hint_title="  Feed  title ")
+    assert (page.title, page.title_source) == ("Feed title", "hint")
+    titled = body.replace(b"<body>", b"<head><title>Page title</title></head><body>")
+    assert extract_page(titled, "https://x.example/a", hint_title="Feed title").title == (
+        "Page title")

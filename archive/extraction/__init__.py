@@ -57,6 +57,7 @@ __all__ = [
     "to_dict",
 ]
 
+_NON_CONTENT = ("script", "style", "noscript", "svg", "template", "iframe", "object", "embed")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 
 
@@ -137,6 +138,9 @@ def _extract(
         page.problems.extend(meta.problems)
     main = None
     if tree is not None:
+        # Scripts, styles and inline graphics hold no article text; JSON-LD has been read, so
+        # drop them before trafilatura copies the tree (several times) and walks it.
+        etree.strip_elements(tree, *_NON_CONTENT, with_tail=False)
         try:
             main = extract_main_text(tree, url)
         except Exception as err:  # noqa: BLE001 - a trafilatura bug must not lose the metadata

@@ -16,6 +16,7 @@ from dateutil import parser as du_parser
 from lxml import etree
 from lxml import html as lxml_html
 
+from .layout import classes, in_chrome
 from .metadata import PageMeta
 from .model import DateCandidate, DateHint, MentionedDate
 
@@ -59,13 +60,6 @@ _YEAR_TEXT_PARENTS = etree.XPath(
 )
 _WEEKDAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _DATE_LINE = re.compile(rf"^\s*(?:{_WEEKDAYS},?\s+)?(?P<date>.{{6,40}}?)\s*$", re.I)
-_CHROME = re.compile(
-    r"header|topbar|top-bar|masthead|navbar|site-nav|menu|breaking|ticker", re.I
-)
-_SIDEBAR = re.compile(
-    r"sidebar|widget|related|recent|popular|footer|teaser|recommend|trending|more-|comment",
-    re.I,
-)
 _DATEISH = re.compile(r"date|time|posted|published|byline|meta", re.I)
 
 
@@ -117,29 +111,6 @@ def rejection(value: datetime, fetched_at: datetime) -> str | None:
         return "before 1995"
     if value > fetched_at + timedelta(days=1):
         return "more than a day after the fetch"
-    return None
-
-
-def _classes(el: lxml_html.HtmlElement) -> str:
-    return f"{el.get('class') or ''} {el.get('id') or ''}"
-
-
-def _in_chrome(el: lxml_html.HtmlElement) -> str | None:
-    """Say whether an element sits in page chrome ("header") or a sidebar ("sidebar").
-
-    An article's own <header> (title, byline, date) is not chrome: only headers and
-    header-like blocks outside any <article> count as the site's.
-    """
-    ancestors = list(el.iterancestors())
-    in_article = any(a.tag == "article" for a in ancestors)
-    for node in [el, *ancestors]:
-        tag = node.tag if isinstance(node.tag, str) else ""
-        if tag == "article":
-            break
-        if tag in ("aside", "nav", "footer") or _SIDEBAR.search(_classes(node)):
-            return "sidebar"
-        if not in_article and (tag == "header" or _CHROME.search(_classes(node))):
-            return "header"
     return None
 
 
@@ -199,7 +170,7 @@ def _time_tags(tree: lxml_html.HtmlElement, add, header_dates: list[datetime]) -
     """Read <time> and date-classed elements, skipping sidebars and setting header lines apart."""
     seen_article_time = False
     for el in tree.iterfind(".//time"):
-        place = _in_chrome(el)
+        place = in_chrome(el)
         raw = el.get("datetime") or el.text_content()
         if place == "sidebar":
             continue
@@ -211,7 +182,7 @@ def _time_tags(tree: lxml_html.HtmlElement, add, header_dates: list[datetime]) -
         itemprop = (el.get("itemprop") or "").lower()
         # WordPress marks its publication <time> "entry-date updated": only explicit
         # modification markers make a modified date.
-        modified = "modified" in itemprop or _MODIFIED_CLASS.search(_classes(el))
+        modified = "modified" in itemprop or _MODIFIED_CLASS.search(classes(el))
         kind = "modified" if modified else "published"
         if kind == "published" and seen_article_time:
             continue
@@ -234,13 +205,13 @@ def _time_tags(tree: lxml_html.HtmlElement, add, header_dates: list[datetime]) -
         m = _TEXT_DATE.search(text)
         if not m or len(_TEXT_DATE.sub("", text).strip(" ,.-|")) > 14:
             continue
-        place = _in_chrome(el)
+        place = in_chrome(el)
         if place == "sidebar":
             continue
         parsed = parse_date(re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", m.group(0)))
         if parsed is None:
             continue
-        dateish = _DATEISH.search(_classes(el))
+        dateish = _DATEISH.search(classes(el))
         if place == "header" or (re.match(_WEEKDAYS, text, re.I) and not dateish):
             header_dates.append(parsed[0])
         elif dateish:

@@ -16,6 +16,8 @@ import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
 
+from .layout import in_chrome
+
 _BOILERPLATE = re.compile(
     r"^(?:advertisement|anzeige|werbung|publicité|read more|more:|read next|related:|"
     r"see also|also read|lesen sie auch|mehr zum thema|les også|läs också|"
@@ -67,27 +69,22 @@ class MainText:
     raw_paragraphs: list[str] = field(default_factory=list)  # before trimming: credits live here
     subheadings: list[str] = field(default_factory=list)
     links: list[tuple[str, str]] = field(default_factory=list)
+    link_context: list[str] = field(default_factory=list)  # dropped lines whose links count
 
 
 def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
-def _link_chars(el: etree._Element) -> int:
-    return sum(len(_norm(" ".join(ref.itertext()))) for ref in el.iter("ref"))
-
-
 def _is_boilerplate(text: str) -> bool:
     return bool(_BOILERPLATE.match(text) or _BOILERPLATE_ANYWHERE.search(text))
 
 
-def _keep_paragraph(text: str, link_chars: int) -> bool:
-    """Keep a body paragraph unless it is a teaser link, a label, or a boilerplate prompt."""
+def _keep_paragraph(text: str) -> bool:
+    """Keep a body paragraph unless it is a heading, a label, a stamp or a boilerplate prompt."""
     if not text or not re.search(r"\w", text):
         return False
     words = word_count(text)
-    if link_chars and link_chars / max(1, len(text)) > 0.6 and words < 40:
-        return False
     if words <= 25 and _is_boilerplate(text):
         return False
     if words <= 12 and _STAMP.search(text):
@@ -102,13 +99,10 @@ def _keep_paragraph(text: str, link_chars: int) -> bool:
 
 
 def _list_items(el: etree._Element) -> list[str] | None:
-    """Return a list's items when they read as prose (sentences, few links), else None."""
+    """Return a list's items when they read as prose (sentences), else None."""
     items = [_norm(" ".join(item.itertext())) for item in el.iter("item")]
     items = [i for i in items if i]
     if not items:
-        return None
-    text_len = sum(len(i) for i in items)
-    if _link_chars(el) / max(1, text_len) > 0.3:
         return None
     sentence_like = sum(1 for i in items if word_count(i) >= 8 and _SENTENCE_END.search(i))
     if sentence_like / len(items) < 0.75:
@@ -130,7 +124,7 @@ def extract_main_text(tree: lxml_html.HtmlElement, url: str) -> MainText:
         with_metadata=False,
         include_comments=False,
         include_tables=False,
-        include_links=True,
+        include_links=False,
         include_images=False,
     )
     if doc is None or isinstance(doc, dict):
@@ -152,41 +146,58 @@ def extract_main_text(tree: lxml_html.HtmlElement, url: str) -> MainText:
             items = [_norm(" ".join(i.itertext())) for i in el.iter("item")]
             result.raw_paragraphs.extend(i for i in items if i)
             kept = _list_items(el)
-            candidates = [(i, 0) for i in kept] if kept else []
+            candidates = kept or []
         elif tag == "table":
             continue
         else:
             result.raw_paragraphs.append(text)
-            candidates = [(text, _link_chars(el))]
-        for para, link_chars in candidates:
+            candidates = [text]
+        for para in candidates:
             key = para.casefold()
             if key in seen:
                 continue
-            if not _keep_paragraph(para, link_chars):
-                # A credit line ("republished from <a>The Conversation</a>") is dropped from the
-                # text but its link is evidence; teaser links (link-dense lines) are not kept.
-                if tag != "list" and link_chars / max(1, len(para)) <= 0.6:
-                    _collect_links(el, url, result.links)
+            if not _keep_paragraph(para):
+                # A credit line ("republished from <a>The Conversation</a>") leaves the text,
+                # but its link is evidence: remember it for the link collection.
+                if word_count(para) >= 8:
+                    result.link_context.append(para)
                 continue
             seen.add(key)
             result.paragraphs.append(para)
-            if tag != "list":
-                _collect_links(el, url, result.links)
+    result.links = body_links(tree, url, result.paragraphs + result.link_context)
     return result
 
 
-def _collect_links(el: etree._Element, base: str, out: list[tuple[str, str]]) -> None:
-    """Append the element's outbound links (absolute http(s) URLs with their anchor text)."""
-    for ref in el.iter("ref"):
-        target = (ref.get("target") or "").strip()
-        if not target:
+def body_links(
+    tree: lxml_html.HtmlElement, base: str, paragraphs: list[str]
+) -> list[tuple[str, str]]:
+    """Links of the main text: <a> outside site chrome whose anchor text is in a body paragraph.
+
+    trafilatura is run without link output (measured faster and slightly more precise), so
+    links are taken from the parsed page and kept when their anchor text occurs in the kept
+    paragraphs (or in a dropped credit line).
+    """
+    haystack = "\n".join(_norm(p).casefold() for p in paragraphs)
+    out: list[tuple[str, str]] = []
+    if not haystack:
+        return out
+    for anchor_el in tree.iter("a"):
+        href = (anchor_el.get("href") or "").strip()
+        if not href or href.startswith("#"):
+            continue
+        anchor = _norm(anchor_el.text_content())
+        if len(anchor) < 3 or anchor.casefold() not in haystack:
+            continue
+        if in_chrome(anchor_el) is not None:
             continue
         try:
-            absolute = urljoin(base, target) if base else target
+            absolute = urljoin(base, href) if base else href
         except ValueError:
             continue
         if urlsplit(absolute).scheme not in ("http", "https"):
             continue
-        anchor = _norm(" ".join(ref.itertext()))
         if (absolute, anchor) not in out:
             out.append((absolute, anchor))
+        if len(out) >= 500:
+            break
+    return out
