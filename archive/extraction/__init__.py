@@ -10,7 +10,7 @@ references) all work on that one tree.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -57,7 +57,11 @@ __all__ = [
     "to_dict",
 ]
 
-_NON_CONTENT = ("script", "style", "noscript", "svg", "template", "iframe", "object", "embed")
+_NON_CONTENT = (
+    "script", "style", "noscript", "svg", "template", "iframe", "object", "embed", "head",
+    "nav", "footer", "button", "select", "textarea", "canvas", "video", "audio",
+    "picture", "map",
+)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 
 
@@ -66,7 +70,9 @@ def _parse(text: str) -> lxml_html.HtmlElement | None:
     text = _XML_DECL.sub("", text.replace("\x00", ""), count=1)
     if not text.strip():
         return None
-    parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True)
+    parser = lxml_html.HTMLParser(
+        remove_comments=True, remove_pis=True, collect_ids=False, default_doctype=False
+    )
     try:
         tree = lxml_html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError, etree.XMLSyntaxError):
@@ -136,10 +142,14 @@ def _extract(
     meta = read_meta(tree, url) if tree is not None else None
     if meta:
         page.problems.extend(meta.problems)
+    date_evidence = _gather_dates(page, tree, meta, url, hints, fetched)
     main = None
     if tree is not None:
-        # Scripts, styles and inline graphics hold no article text; JSON-LD has been read, so
-        # drop them before trafilatura copies the tree (several times) and walks it.
+        # What trafilatura would discard anyway (scripts, styles, <head>, navigation, footers,
+        # media) goes now that metadata and dates have been read: trafilatura copies and walks
+        # the tree several times, so a smaller tree is a faster extraction. Forms stay (some
+        # sites wrap the whole page in one), and so do asides: measured, removing them early
+        # changes trafilatura's fallback comparison for the worse.
         etree.strip_elements(tree, *_NON_CONTENT, with_tail=False)
         try:
             main = extract_main_text(tree, url)
@@ -214,27 +224,36 @@ def _extract(
     page.mentioned_dates = [
         m for m in mentioned_dates(page.paragraphs) if m.value.year >= 1995
     ]
-    _choose_dates(page, tree, meta, url, hints, fetched, fetched_at is not None)
+    _choose_dates(page, date_evidence, fetched, fetched_at is not None)
     own = page.site_name or (known.name if known else None)
     page.credits = find_credits(main.raw_paragraphs if main else [], own_site=own)
     page.quotes = find_quotes(page.paragraphs)
     page.references = find_references(page.paragraphs, [u for u, _ in page.links])
 
 
-def _choose_dates(
+@dataclass
+class _DateEvidence:
+    """Dates gathered from the full page, before non-content elements are stripped from it."""
+
+    candidates: list[tuple[DateCandidate, str]] = field(default_factory=list)
+    header_dates: list[datetime] = field(default_factory=list)
+    new_year_stated: bool = False  # the page writes out 1 January of htmldate's year
+
+
+def _gather_dates(
     page: ExtractedPage,
     tree: lxml_html.HtmlElement | None,
     meta: Any,
     url: str,
     hints: list[DateHint],
     fetched: datetime,
-    fetch_known: bool,
-) -> None:
-    """Apply the date rules (see docs/extraction.md): trust order, rejections, header lines."""
+) -> _DateEvidence:
+    """Collect every date candidate, and run htmldate only when the markup states none."""
     from .metadata import PageMeta
 
     candidates, notes, header_dates = collect_candidates(tree, meta or PageMeta(), url, hints)
     page.problems.extend(notes)
+    evidence = _DateEvidence(candidates, header_dates)
     stated = any(c.kind == "published" and c.source in ("jsonld", "meta", "time-tag")
                  and rejection(c.value, fetched) is None for c, _ in candidates)
     if tree is not None and not stated:
@@ -242,6 +261,16 @@ def _choose_dates(
         found = _htmldate(tree, url, fetched)
         if found:
             candidates.append((DateCandidate(found, "htmldate", "published", "find_date"), "day"))
+            if (found.month, found.day) == (1, 1):
+                evidence.new_year_stated = _states_new_year(tree, found.year)
+    return evidence
+
+
+def _choose_dates(
+    page: ExtractedPage, evidence: _DateEvidence, fetched: datetime, fetch_known: bool
+) -> None:
+    """Apply the date rules (see docs/extraction.md): trust order, rejections, header lines."""
+    candidates, header_dates = evidence.candidates, evidence.header_dates
     page.date_candidates = [c for c, _ in candidates]
     best = choose(candidates, "published", fetched, page.problems)
     header_days = {d.date() for d in header_dates}
@@ -253,9 +282,7 @@ def _choose_dates(
                 "fetch day, not a date the article states"
             )
             best = None
-        elif (day.month, day.day) == (1, 1) and tree is not None and not _states_new_year(
-            tree, day.year
-        ):
+        elif (day.month, day.day) == (1, 1) and not evidence.new_year_stated:
             page.problems.append(
                 f"htmldate {day.isoformat()} ignored: only a bare year (such as a copyright "
                 "line) supports it"

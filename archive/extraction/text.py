@@ -168,6 +168,14 @@ def extract_main_text(tree: lxml_html.HtmlElement, url: str) -> MainText:
     return result
 
 
+# Anchors outside navigation, footers, asides and the site header, selected in C: pages carry
+# hundreds of menu links, and only the body's matter.
+_CONTENT_ANCHORS = etree.XPath(
+    "//body//a[@href][not(ancestor::nav or ancestor::footer or ancestor::aside "
+    "or ancestor::header[not(ancestor::article)])][string-length(normalize-space()) > 2]"
+)
+
+
 def body_links(
     tree: lxml_html.HtmlElement, base: str, paragraphs: list[str]
 ) -> list[tuple[str, str]]:
@@ -181,7 +189,7 @@ def body_links(
     out: list[tuple[str, str]] = []
     if not haystack:
         return out
-    for anchor_el in tree.iter("a"):
+    for anchor_el in _CONTENT_ANCHORS(tree):
         href = (anchor_el.get("href") or "").strip()
         if not href or href.startswith("#"):
             continue
