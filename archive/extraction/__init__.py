@@ -29,6 +29,7 @@ from .fields import (
     choose_title,
     guess_language,
     normalise_language,
+    not_the_site,
     split_authors,
 )
 from .metadata import jsonld_authors, read_meta
@@ -190,14 +191,20 @@ def _extract(
     if page.title is None:
         page.problems.append("no title")
 
-    authors = jsonld_authors(ld)
-    if not authors and meta:
-        byline = meta.first("author", "article:author", "dc.creator", "byl", "sailthru.author")
-        if byline and not byline.startswith("http"):
-            authors = [byline]
-    if not authors and tree is not None:
-        authors = byline_names(tree)
-    page.authors = split_authors(authors)
+    # The site itself named as author ("STERN.de", "n-tv NACHRICHTEN") says little about who
+    # wrote the piece: the next source is tried for people, and the site is kept only when no
+    # source names anyone else (it is then what the page states).
+    stated: list[list[str]] = [split_authors(jsonld_authors(ld))]
+    byline = meta.first("author", "article:author", "dc.creator", "byl", "sailthru.author") if (
+        meta) else None
+    if byline and not byline.startswith("http"):
+        stated.append(split_authors(byline))
+    if tree is not None and not any(stated):
+        stated.append(byline_names(tree))
+    people = [not_the_site(names, sites) for names in stated]
+    page.authors = next((names for names in people if names), None) or next(
+        (names for names in stated if names), []
+    )
 
     lang_sources = [
         ("html-lang", meta.html_lang if meta else None),

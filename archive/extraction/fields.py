@@ -123,6 +123,7 @@ def split_authors(raw: str | list[str] | None) -> list[str]:
             if _ROLE.search(part) and re.search(r"\b[A-Z]{2,}\b", _ROLE.sub("", part)):
                 continue  # "AP Health Writer": an agency and a role, not a name
             part = _BY.sub("", _ROLE.sub("", part)).strip(" .-–—")
+            part = re.sub(r"\s*\([^()]{1,6}\)$", "", part)  # "Elena Oberholzer (obe)": initials
             if not part or len(part) > 60 or _NOT_PERSON.search(part):
                 continue
             if len(part.split()) > 5 or not re.search(r"[^\W\d_]", part):
@@ -176,3 +177,20 @@ def byline_names(tree: lxml_html.HtmlElement) -> list[str]:
             if names:
                 return names
     return []
+
+
+def not_the_site(names: list[str], site_names: list[str]) -> list[str]:
+    """Drop author names that are the publishing site itself (name, domain or host stem)."""
+    keys = {norm_key(s) for s in site_names if s}
+    keys |= {k.replace(" ", "") for k in keys}
+    keys.discard("")
+    kept = []
+    for name in names:
+        key = norm_key(name)
+        squashed = key.replace(" ", "")
+        if key in keys or squashed in keys or any(
+            len(k) >= 3 and (k in squashed or squashed in k) for k in keys
+        ):
+            continue
+        kept.append(name)
+    return kept
