@@ -214,3 +214,16 @@ def test_hint_title_only_when_the_page_has_none() -> None:
     titled = body.replace(b"<body>", b"<head><title>Page title</title></head><body>")
     assert extract_page(titled, "https://x.example/a", hint_title="Feed title").title == (
         "Page title")
+
+
+def test_authors_prefer_people_over_the_site_itself() -> None:
+    head = (b'<meta property="og:site_name" content="Valley Post">'
+            b'<script type="application/ld+json">{"@type": "NewsArticle", "headline": "H", '
+            b'"author": {"@type": "Organization", "name": "Valley Post"}}</script>')
+    body = (b"<html><head>" + head + b"{extra}</head><body><article><h1>H</h1><p>The clinic "
+            b"reopened on Monday after repairs, and patients returned to their usual "
+            b"appointments.</p></article></body></html>")
+    with_person = body.replace(b"{extra}", b'<meta name="author" content="By Jane Doe (jd)">')
+    assert extract_page(with_person, "https://valleypost.example/a").authors == ["Jane Doe"]
+    site_only = body.replace(b"{extra}", b"")
+    assert extract_page(site_only, "https://valleypost.example/a").authors == ["Valley Post"]
