@@ -227,3 +227,17 @@ def test_authors_prefer_people_over_the_site_itself() -> None:
     assert extract_page(with_person, "https://valleypost.example/a").authors == ["Jane Doe"]
     site_only = body.replace(b"{extra}", b"")
     assert extract_page(site_only, "https://valleypost.example/a").authors == ["Valley Post"]
+
+
+def test_loose_text_in_the_extracted_body_is_a_paragraph() -> None:
+    from lxml import etree
+
+    from archive.extraction.text import _blocks
+
+    body = etree.fromstring(
+        "<body>Lead text.<head>Subhead</head>Loose paragraph after it.<p>Para.</p></body>"
+    )
+    assert list((tag, text) for tag, _, text in _blocks(body)) == [
+        ("p", "Lead text."), ("head", "Subhead"), ("p", "Loose paragraph after it."),
+        ("p", "Para."),
+    ]

@@ -59,7 +59,7 @@ __all__ = [
 ]
 
 _NON_CONTENT = (
-    "script", "style", "noscript", "svg", "template", "iframe", "object", "embed", "head",
+    "script", "style", "noscript", "svg", "template", "iframe", "object", "embed", "link",
     "nav", "footer", "button", "select", "textarea", "canvas", "video", "audio",
     "picture", "map",
 )
@@ -146,11 +146,12 @@ def _extract(
     date_evidence = _gather_dates(page, tree, meta, url, hints, fetched)
     main = None
     if tree is not None:
-        # What trafilatura would discard anyway (scripts, styles, <head>, navigation, footers,
-        # media) goes now that metadata and dates have been read: trafilatura copies and walks
-        # the tree several times, so a smaller tree is a faster extraction. Forms stay (some
-        # sites wrap the whole page in one), and so do asides: measured, removing them early
-        # changes trafilatura's fallback comparison for the worse.
+        # What trafilatura would discard anyway (scripts, styles, navigation, footers, media)
+        # goes now that metadata and dates have been read: trafilatura copies and walks the
+        # tree several times, so a smaller tree is a faster extraction. <head> stays (broken
+        # pages end up with their whole article parsed into it), forms stay (some sites wrap
+        # the whole page in one), and so do asides: measured, removing them early changes
+        # trafilatura's fallback comparison for the worse.
         etree.strip_elements(tree, *_NON_CONTENT, with_tail=False)
         try:
             main = extract_main_text(tree, url)

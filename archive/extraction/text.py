@@ -133,9 +133,7 @@ def extract_main_text(tree: lxml_html.HtmlElement, url: str) -> MainText:
     if body is None:
         return result
     seen: set[str] = set()
-    for el in body:
-        tag = el.tag
-        text = _norm(" ".join(el.itertext()))
+    for tag, el, text in _blocks(body):
         if not text:
             continue
         if tag == "head":
@@ -174,6 +172,20 @@ _CONTENT_ANCHORS = etree.XPath(
     "//body//a[@href][not(ancestor::nav or ancestor::footer or ancestor::aside "
     "or ancestor::header[not(ancestor::article)])][string-length(normalize-space()) > 2]"
 )
+
+
+def _blocks(body: etree._Element):
+    """Yield (tag, element, text) for each block of trafilatura's body, in reading order.
+
+    Text can also sit loose in the body or in an element's tail (a paragraph following a
+    heading without its own <p>): such text is yielded as a paragraph of its own.
+    """
+    if body.text and body.text.strip():
+        yield "p", None, _norm(body.text)
+    for el in body:
+        yield el.tag, el, _norm(" ".join(el.itertext()))
+        if el.tail and el.tail.strip():
+            yield "p", None, _norm(el.tail)
 
 
 def body_links(
