@@ -10,20 +10,28 @@ references) all work on that one tree.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from htmldate import find_date
 from lxml import etree
 from lxml import html as lxml_html
 
 from archive.outlets import match_domain
 
 from .credits import find_credits
-from .dates import as_aware, choose, collect_candidates, mentioned_dates, parse_date
+from .dates import as_aware, choose, collect_candidates, mentioned_dates, rejection
 from .decode import decode_body
-from .fields import choose_title, guess_language, normalise_language, split_authors
+from .fields import (
+    byline_names,
+    choose_title,
+    guess_language,
+    normalise_language,
+    not_the_site,
+    split_authors,
+)
 from .metadata import jsonld_authors, read_meta
 from .model import (
     Credit,
@@ -50,6 +58,11 @@ __all__ = [
     "to_dict",
 ]
 
+_NON_CONTENT = (
+    "script", "style", "noscript", "svg", "template", "iframe", "object", "embed", "link",
+    "nav", "footer", "button", "select", "textarea", "canvas", "video", "audio",
+    "picture", "map",
+)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 
 
@@ -58,7 +71,9 @@ def _parse(text: str) -> lxml_html.HtmlElement | None:
     text = _XML_DECL.sub("", text.replace("\x00", ""), count=1)
     if not text.strip():
         return None
-    parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True)
+    parser = lxml_html.HTMLParser(
+        remove_comments=True, remove_pis=True, collect_ids=False, default_doctype=False
+    )
     try:
         tree = lxml_html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError, etree.XMLSyntaxError):
@@ -128,17 +143,18 @@ def _extract(
     meta = read_meta(tree, url) if tree is not None else None
     if meta:
         page.problems.extend(meta.problems)
+    date_evidence = _gather_dates(page, tree, meta, url, hints, fetched)
     main = None
     if tree is not None:
-        date_params = {
-            "original_date": True,
-            "extensive_search": True,
-            "min_date": "1995-01-01",
-            "max_date": (fetched + timedelta(days=1)).strftime("%Y-%m-%d"),
-            "outputformat": "%Y-%m-%d",
-        }
+        # What trafilatura would discard anyway (scripts, styles, navigation, footers, media)
+        # goes now that metadata and dates have been read: trafilatura copies and walks the
+        # tree several times, so a smaller tree is a faster extraction. <head> stays (broken
+        # pages end up with their whole article parsed into it), forms stay (some sites wrap
+        # the whole page in one), and so do asides: measured, removing them early changes
+        # trafilatura's fallback comparison for the worse.
+        etree.strip_elements(tree, *_NON_CONTENT, with_tail=False)
         try:
-            main = extract_main_text(tree, url, date_params)
+            main = extract_main_text(tree, url)
         except Exception as err:  # noqa: BLE001 - a trafilatura bug must not lose the metadata
             page.problems.append(f"main text extraction failed: {type(err).__name__}")
     if main:
@@ -155,7 +171,6 @@ def _extract(
     page.site_name = (
         (meta.first("og:site_name", "application-name") if meta else None)
         or (meta.jsonld_publisher if meta else None)
-        or (main.sitename if main else None)
         or (known.name if known else None)
     )
     sites = [s for s in (page.site_name, meta.jsonld_publisher if meta else None,
@@ -169,7 +184,7 @@ def _extract(
         headline,
         _first_h1(tree) if tree is not None else None,
         meta.title_tag if meta else None,
-        main.title if main else None,
+        None,
         sites,
     )
     if page.title is None and hint_title:
@@ -177,21 +192,26 @@ def _extract(
     if page.title is None:
         page.problems.append("no title")
 
-    authors = jsonld_authors(ld)
-    if not authors and meta:
-        byline = meta.first("author", "article:author", "dc.creator", "byl", "sailthru.author")
-        if byline and not byline.startswith("http"):
-            authors = [byline]
-    if not authors and main and main.author:
-        authors = [main.author]
-    page.authors = split_authors(authors)
+    # The site itself named as author ("STERN.de", "n-tv NACHRICHTEN") says little about who
+    # wrote the piece: the next source is tried for people, and the site is kept only when no
+    # source names anyone else (it is then what the page states).
+    stated: list[list[str]] = [split_authors(jsonld_authors(ld))]
+    byline = meta.first("author", "article:author", "dc.creator", "byl", "sailthru.author") if (
+        meta) else None
+    if byline and not byline.startswith("http"):
+        stated.append(split_authors(byline))
+    if tree is not None and not any(stated):
+        stated.append(byline_names(tree))
+    people = [not_the_site(names, sites) for names in stated]
+    page.authors = next((names for names in people if names), None) or next(
+        (names for names in stated if names), []
+    )
 
     lang_sources = [
         ("html-lang", meta.html_lang if meta else None),
         ("jsonld", ld.get("inLanguage") if isinstance(ld.get("inLanguage"), str) else None),
         ("meta", meta.first("og:locale", "content-language", "language", "dc.language")
          if meta else None),
-        ("trafilatura", main.language if main else None),
         ("guess", guess_language(page.text)),
     ]
     for source, value in lang_sources:
@@ -207,40 +227,58 @@ def _extract(
     page.description = (
         (meta.first("og:description", "description", "twitter:description") if meta else None)
         or (ld.get("description") if isinstance(ld.get("description"), str) else None)
-        or (main.description if main else None)
     )
-
-    _choose_dates(page, tree, meta, url, hints, fetched, fetched_at is not None, main)
 
     page.mentioned_dates = [
         m for m in mentioned_dates(page.paragraphs) if m.value.year >= 1995
     ]
+    _choose_dates(page, date_evidence, fetched, fetched_at is not None)
     own = page.site_name or (known.name if known else None)
     page.credits = find_credits(main.raw_paragraphs if main else [], own_site=own)
     page.quotes = find_quotes(page.paragraphs)
     page.references = find_references(page.paragraphs, [u for u, _ in page.links])
 
 
-def _choose_dates(
+@dataclass
+class _DateEvidence:
+    """Dates gathered from the full page, before non-content elements are stripped from it."""
+
+    candidates: list[tuple[DateCandidate, str]] = field(default_factory=list)
+    header_dates: list[datetime] = field(default_factory=list)
+    new_year_stated: bool = False  # the page writes out 1 January of htmldate's year
+
+
+def _gather_dates(
     page: ExtractedPage,
     tree: lxml_html.HtmlElement | None,
     meta: Any,
     url: str,
     hints: list[DateHint],
     fetched: datetime,
-    fetch_known: bool,
-    main: Any,
-) -> None:
-    """Apply the date rules (see docs/extraction.md): trust order, rejections, header lines."""
+) -> _DateEvidence:
+    """Collect every date candidate, and run htmldate only when the markup states none."""
     from .metadata import PageMeta
 
     candidates, notes, header_dates = collect_candidates(tree, meta or PageMeta(), url, hints)
     page.problems.extend(notes)
-    if main and main.date:
-        parsed = parse_date(main.date)
-        if parsed:
-            candidates.append((DateCandidate(parsed[0], "htmldate", "published", "find_date"),
-                               "day"))
+    evidence = _DateEvidence(candidates, header_dates)
+    stated = any(c.kind == "published" and c.source in ("jsonld", "meta", "time-tag")
+                 and rejection(c.value, fetched) is None for c, _ in candidates)
+    if tree is not None and not stated:
+        # htmldate is the fallback: it runs only when the page's own markup states no date.
+        found = _htmldate(tree, url, fetched)
+        if found:
+            candidates.append((DateCandidate(found, "htmldate", "published", "find_date"), "day"))
+            if (found.month, found.day) == (1, 1):
+                evidence.new_year_stated = _states_new_year(tree, found.year)
+    return evidence
+
+
+def _choose_dates(
+    page: ExtractedPage, evidence: _DateEvidence, fetched: datetime, fetch_known: bool
+) -> None:
+    """Apply the date rules (see docs/extraction.md): trust order, rejections, header lines."""
+    candidates, header_dates = evidence.candidates, evidence.header_dates
     page.date_candidates = [c for c, _ in candidates]
     best = choose(candidates, "published", fetched, page.problems)
     header_days = {d.date() for d in header_dates}
@@ -250,6 +288,18 @@ def _choose_dates(
             page.problems.append(
                 f"htmldate {day.isoformat()} ignored: it matches the header date line or the "
                 "fetch day, not a date the article states"
+            )
+            best = None
+        elif (day.month, day.day) == (1, 1) and not evidence.new_year_stated:
+            page.problems.append(
+                f"htmldate {day.isoformat()} ignored: only a bare year (such as a copyright "
+                "line) supports it"
+            )
+            best = None
+        elif day in {m.value.date() for m in page.mentioned_dates}:
+            page.problems.append(
+                f"htmldate {day.isoformat()} ignored: it is a date the prose mentions (such as "
+                "an original report's), not one the page states as its own"
             )
             best = None
     if best is None and header_dates:
@@ -277,6 +327,37 @@ def _choose_dates(
         else:
             page.modified_at = modified[0].value
             page.modified_at_source = modified[0].source
+
+
+def _states_new_year(tree: lxml_html.HtmlElement, year: int) -> bool:
+    """Whether the page writes out 1 January of `year` (htmldate turns bare years into it)."""
+    source = etree.tostring(tree, encoding="unicode", method="html")
+    pattern = (
+        rf"{year}[-/.]0?1[-/.]0?1\b|\b0?1[./]0?1[./]{year}|"
+        rf"\b(?:jan(?:uary)?\.?\s+1(?:st)?,?\s+{year}|1(?:st)?\s+jan(?:uary)?\.?,?\s+{year})"
+    )
+    return re.search(pattern, source, re.I) is not None
+
+
+def _htmldate(tree: lxml_html.HtmlElement, url: str, fetched: datetime) -> datetime | None:
+    """Ask htmldate (original date, extensive search) for a day; None when it finds none."""
+    try:
+        found = find_date(
+            tree,
+            url=url or None,
+            original_date=True,
+            extensive_search=True,
+            min_date="1995-01-01",
+            max_date=(fetched + timedelta(days=1)).strftime("%Y-%m-%d"),
+        )
+    except Exception:  # noqa: BLE001 - a fallback must not break extraction
+        return None
+    if not found:
+        return None
+    try:
+        return datetime.strptime(found, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def _jsonable(value: Any) -> Any:

@@ -47,6 +47,9 @@ _PATTERNS: list[tuple[str, re.Pattern[str], bool]] = [
     ("with files from", re.compile(
         rf"\b(?:[Ww]ith\s+files\s+from|[Aa]dditional\s+reporting\s+by)\s+{_THE}(?P<name>{_NAME})"),
      False),
+    ("contributed", re.compile(
+        rf"(?:^|[—–-]\s*){_THE}(?P<name>{_NAME})\s+(?:writers?|reporters?|correspondents?|staff)\b"
+        r"[^.]{0,120}\bcontributed\b"), False),
     ("source", re.compile(rf"^\s*(?:Source|Quelle|Fuente)\s*:\s*{_THE}(?P<name>{_NAME})\s*\.?$"),
      False),
     ("reports", re.compile(rf"\breport(?:s|ed)\s+{_THE}(?P<name>{_NAME})"), False),
@@ -65,6 +68,23 @@ _PATTERNS: list[tuple[str, re.Pattern[str], bool]] = [
     ("trace", re.compile(
         rf"\b(?:Download|Get)\s+the\s+(?P<name>{_NAME})\s+app\b"), True),
 ]
+# Words each kind's pattern cannot match without (lower-case), to skip most regex work.
+_NEEDLES: dict[str, tuple[str, ...]] = {
+    "republished-from": ("republished",),
+    "originally published by": ("published",),
+    "first appeared on": ("appeared",),
+    "materials provided by": ("materials",),
+    "provided by": ("provided", "courtesy"),
+    "with files from": ("files from", "additional reporting"),
+    "contributed": ("contributed",),
+    "source": ("source", "quelle", "fuente"),
+    "reports": ("report",),
+    "told": ("told",),
+    "explains to": (" to ",),
+    "interview with": ("interview",),
+    "according to": ("according",),
+    "trace": ("sign up", "subscribe", "inscrivez", "download", "get the"),
+}
 _DATELINE = re.compile(r"^.{0,60}?\((?P<name>[A-Z][\w!. ]{1,24}?)\)\s*(?:[—–-]|--)")
 _WIRE_DATELINE = {"AP", "Reuters", "AFP", "PA Media", "HealthDay"}
 _KIND_LABEL = {"explains to": None}
@@ -133,7 +153,10 @@ def find_credits(paragraphs: list[str], own_site: str | None = None) -> list[Cre
                 raw, outlet = _resolve(m.group("name"))
                 if outlet in _WIRE_DATELINE or (outlet is None and _ACRONYM.match(raw)):
                     keep(raw, outlet, "dateline", m.group(0))
+        folded = para.casefold()
         for kind, pattern, strong in _PATTERNS:
+            if not any(needle in folded for needle in _NEEDLES[kind]):
+                continue  # cheap test first: most paragraphs credit no one
             for m in pattern.finditer(para):
                 raw, outlet = _resolve(m.group("name"))
                 if (m.group("the") or "").startswith("The") and not raw.startswith("The "):

@@ -13,8 +13,10 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from dateutil import parser as du_parser
+from lxml import etree
 from lxml import html as lxml_html
 
+from .layout import classes, in_chrome
 from .metadata import PageMeta
 from .model import DateCandidate, DateHint, MentionedDate
 
@@ -50,15 +52,14 @@ _TEXT_DATE = re.compile(
     r"|(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]))\b",
     re.I,
 )
+_MODIFIED_CLASS = re.compile(r"modif|last-?updated|updated-?(?:date|time|on)|date-?updated", re.I)
+# Elements whose own leading text holds a 19xx/20xx year, found in C rather than in a Python loop.
+_YEAR_TEXT_PARENTS = etree.XPath(
+    "//body//*[text()[contains(., '19') or contains(., '20')]]"
+    "[string-length(normalize-space()) < 60]"
+)
 _WEEKDAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _DATE_LINE = re.compile(rf"^\s*(?:{_WEEKDAYS},?\s+)?(?P<date>.{{6,40}}?)\s*$", re.I)
-_CHROME = re.compile(
-    r"header|topbar|top-bar|masthead|navbar|site-nav|menu|breaking|ticker", re.I
-)
-_SIDEBAR = re.compile(
-    r"sidebar|widget|related|recent|popular|footer|teaser|recommend|trending|more-|comment",
-    re.I,
-)
 _DATEISH = re.compile(r"date|time|posted|published|byline|meta", re.I)
 
 
@@ -110,27 +111,6 @@ def rejection(value: datetime, fetched_at: datetime) -> str | None:
         return "before 1995"
     if value > fetched_at + timedelta(days=1):
         return "more than a day after the fetch"
-    return None
-
-
-def _classes(el: lxml_html.HtmlElement) -> str:
-    return f"{el.get('class') or ''} {el.get('id') or ''}"
-
-
-def _in_chrome(el: lxml_html.HtmlElement) -> str | None:
-    """Say whether an element sits in page chrome ("header") or a sidebar ("sidebar")."""
-    node = el
-    in_article = False
-    while node is not None:
-        tag = node.tag if isinstance(node.tag, str) else ""
-        if tag == "article":
-            in_article = True
-        if tag in ("aside", "nav", "footer") or _SIDEBAR.search(_classes(node)):
-            return "sidebar"
-        if (tag == "header" and not in_article) or _CHROME.search(_classes(node)):
-            if not in_article:
-                return "header"
-        node = node.getparent()
     return None
 
 
@@ -190,7 +170,7 @@ def _time_tags(tree: lxml_html.HtmlElement, add, header_dates: list[datetime]) -
     """Read <time> and date-classed elements, skipping sidebars and setting header lines apart."""
     seen_article_time = False
     for el in tree.iterfind(".//time"):
-        place = _in_chrome(el)
+        place = in_chrome(el)
         raw = el.get("datetime") or el.text_content()
         if place == "sidebar":
             continue
@@ -200,15 +180,20 @@ def _time_tags(tree: lxml_html.HtmlElement, add, header_dates: list[datetime]) -
                 header_dates.append(parsed[0])
             continue
         itemprop = (el.get("itemprop") or "").lower()
-        kind = "modified" if "modified" in itemprop or "updated" in _classes(el).lower() else (
-            "published")
+        # WordPress marks its publication <time> "entry-date updated": only explicit
+        # modification markers make a modified date.
+        modified = "modified" in itemprop or _MODIFIED_CLASS.search(classes(el))
+        kind = "modified" if modified else "published"
         if kind == "published" and seen_article_time:
             continue
         add(raw, "time-tag", kind, itemprop or "time")
         if kind == "published":
             seen_article_time = True
-    # Theme date lines: small elements whose whole text is a date.
-    for el in tree.iterfind(".//body//*"):
+    # Theme date lines: small elements whose whole text is a date. Only elements whose own
+    # text holds a year are looked at, which keeps this cheap on large pages.
+    for el in _YEAR_TEXT_PARENTS(tree):
+        if not isinstance(el, lxml_html.HtmlElement):
+            continue
         tag = el.tag if isinstance(el.tag, str) else ""
         if tag in ("script", "style", "time", "p", "article", "body", "main", "section") or len(
             el
@@ -217,20 +202,20 @@ def _time_tags(tree: lxml_html.HtmlElement, add, header_dates: list[datetime]) -
         text = " ".join(el.text_content().split())
         if not (6 <= len(text) <= 48) or not _DATE_LINE.match(text):
             continue
-        if not _TEXT_DATE.search(text) or len(_TEXT_DATE.sub("", text).strip(" ,.-|")) > 14:
+        m = _TEXT_DATE.search(text)
+        if not m or len(_TEXT_DATE.sub("", text).strip(" ,.-|")) > 14:
             continue
-        place = _in_chrome(el)
+        place = in_chrome(el)
         if place == "sidebar":
             continue
-        parsed = parse_date(_TEXT_DATE.search(text).group(0))
+        parsed = parse_date(re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", m.group(0)))
         if parsed is None:
             continue
-        if place == "header" or re.match(_WEEKDAYS, text, re.I) and not _DATEISH.search(
-            _classes(el)
-        ):
+        dateish = _DATEISH.search(classes(el))
+        if place == "header" or (re.match(_WEEKDAYS, text, re.I) and not dateish):
             header_dates.append(parsed[0])
-        elif _DATEISH.search(_classes(el)):
-            add(_TEXT_DATE.search(text).group(0), "text", "published", "date line")
+        elif dateish:
+            add(m.group(0), "text", "published", "date line")
 
 
 def choose(

@@ -23,6 +23,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+_CONTROL_BYTES = bytes([*range(0, 9), *range(14, 32)])
 _HTML_TYPES = ("text/html", "application/xhtml", "text/plain", "application/xml", "text/xml")
 
 
@@ -55,7 +56,7 @@ def looks_binary(data: bytes) -> bool:
         return True
     if any(sample.startswith(bom) for bom, _ in _BOMS[1:]):
         return False  # UTF-16/32 text has NULs by design
-    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     return b"\x00" in sample or controls / len(sample) > 0.05
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from lxml import html as lxml_html
+
 from archive.outlets import match_outlet
 
 _SEPARATORS = r"\s+[|\-–—·•:»/]\s+|\s+[|·•»]\s*|\s*[|·•»]\s+"
@@ -83,11 +85,19 @@ def choose_title(
     }
     h1_key = norm_key(cleaned["h1"] or "")
     if h1_key:
+        # Agreement: return the stated metadata's characters (the visible <h1> often loses the
+        # punctuation between a kicker span and the headline, or typesets quotes differently).
         for other in ("og", "jsonld", "title-tag"):
             value = cleaned[other]
             if value and norm_key(value) == h1_key:
-                return cleaned["h1"], f"h1+{other}"
-        for other in ("og", "jsonld", "title-tag"):
+                return value, f"h1+{other}"
+        # The <h1> inside a longer stated title: the stated one carries the kicker the page
+        # shows above the headline, and is the fuller statement of the same headline.
+        for other in ("og", "jsonld"):
+            value = cleaned[other]
+            if value and len(h1_key) > 15 and h1_key in norm_key(value):
+                return value, f"{other}>h1"
+        for other in ("title-tag",):
             value = cleaned[other]
             if value and len(h1_key) > 15 and h1_key in norm_key(value):
                 return cleaned["h1"], f"h1~{other}"
@@ -110,7 +120,10 @@ def split_authors(raw: str | list[str] | None) -> list[str]:
     for chunk in chunks:
         chunk = _BY.sub("", " ".join(str(chunk).split()))
         for part in re.split(r"\s*(?:;|,|\band\b|\bund\b|\bet\b|\by\b|&|\|)\s*", chunk):
+            if _ROLE.search(part) and re.search(r"\b[A-Z]{2,}\b", _ROLE.sub("", part)):
+                continue  # "AP Health Writer": an agency and a role, not a name
             part = _BY.sub("", _ROLE.sub("", part)).strip(" .-–—")
+            part = re.sub(r"\s*\([^()]{1,6}\)$", "", part)  # "Elena Oberholzer (obe)": initials
             if not part or len(part) > 60 or _NOT_PERSON.search(part):
                 continue
             if len(part.split()) > 5 or not re.search(r"[^\W\d_]", part):
@@ -147,3 +160,37 @@ def guess_language(text: str) -> str | None:
     scores = {lang: sum(1 for w in words if w in stops) for lang, stops in _STOPWORDS.items()}
     lang, score = max(scores.items(), key=lambda kv: kv[1])
     return lang if score / len(words) > 0.08 else None
+
+
+_BYLINE_XPATH = (
+    ".//*[@rel='author' or @itemprop='author' or contains(@class, 'byline') or "
+    "contains(@class, 'author-name') or contains(@class, 'article-author')]"
+)
+
+
+def byline_names(tree: lxml_html.HtmlElement) -> list[str]:
+    """Read a visible byline when no markup states the authors (first plausible one only)."""
+    for el in tree.xpath(_BYLINE_XPATH)[:10]:
+        text = " ".join(el.text_content().split())
+        if 3 <= len(text) <= 120 and not re.search(r"\d{4}", text):
+            names = split_authors(text)
+            if names:
+                return names
+    return []
+
+
+def not_the_site(names: list[str], site_names: list[str]) -> list[str]:
+    """Drop author names that are the publishing site itself (name, domain or host stem)."""
+    keys = {norm_key(s) for s in site_names if s}
+    keys |= {k.replace(" ", "") for k in keys}
+    keys.discard("")
+    kept = []
+    for name in names:
+        key = norm_key(name)
+        squashed = key.replace(" ", "")
+        if key in keys or squashed in keys or any(
+            len(k) >= 3 and (k in squashed or squashed in k) for k in keys
+        ):
+            continue
+        kept.append(name)
+    return kept

@@ -158,10 +158,7 @@ def jsonld_authors(obj: dict[str, Any] | None) -> list[str]:
     items = raw if isinstance(raw, list) else [raw]
     names: list[str] = []
     for item in items[:20]:
-        if isinstance(item, dict):
-            name = _name_of(item.get("name"))
-        else:
-            name = _name_of(item)
+        name = _name_of(item.get("name")) if isinstance(item, dict) else _name_of(item)
         if name:
             names.append(name)
     return names

@@ -34,7 +34,7 @@ def _journal_pattern() -> re.Pattern[str]:
         r"|JAMA\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?|Lancet\s+[A-Z][a-z]+|Annals\s+of\s+[A-Z][a-z]+"
         r"(?:\s+[A-Z][a-z]+)*|PLOS\s+(?:ONE|Medicine|Biology)|Nature\s+Medicine"
     )
-    return re.compile(rf"\b(?:the\s+)?({known}|{generic})\b")
+    return re.compile(rf"\b(?:the\s+)?({generic}|{known})\b")
 
 
 _JOURNAL = _journal_pattern()
