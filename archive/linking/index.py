@@ -1,0 +1,135 @@
+"""The persistent LSH index: keys of an article, bucket lookups, and band parameters.
+
+Two kinds of keys go into one table (``link_key``):
+
+* **Document bands** (bands 0..b-1): the 128-value signature cut into ``b`` bands of ``r``
+  rows, each band hashed to 32 bits. Two documents share a band with probability
+  ``1 - (1 - J**r)**b``. With b=42, r=3 that is 0.996 at J=0.5 (datasketch's default for
+  threshold 0.5, b=21 r=6... about 0.29-0.5 depending on its optimiser, finds far fewer).
+* **Passage anchors** (bands 64..): each passage's minimum under the first few permutations,
+  one row per band. Two passages share an anchor with probability equal to their Jaccard
+  similarity, so a shared paragraph (J=1) or a shared quote always meets, and a spun paragraph
+  (J about 0.2) meets often enough over the ten to thirty passages of an article.
+
+A key is ``band << 32 | hash32``: one integer column, one primary-key probe per lookup.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import xxhash
+from sqlalchemy import delete, insert, select
+from sqlalchemy.engine import Connection
+
+from archive.fingerprint import Profile
+from archive.linking.models import LinkBoilerplate, LinkKey
+from archive.linking.params import LinkParams
+
+PASSAGE_BAND0 = 64
+_CHUNK = 5000
+
+
+def s_curve(jaccard: float, bands: int, rows: int) -> float:
+    """Probability that two sets with this Jaccard similarity share at least one band."""
+    return 1.0 - (1.0 - jaccard**rows) ** bands
+
+
+def anchor_recall(jaccard: float, anchors: int, passages: int = 1) -> float:
+    """Probability that ``passages`` pairs of passages at this Jaccard share an anchor."""
+    return 1.0 - (1.0 - jaccard) ** (anchors * passages)
+
+
+@dataclass
+class ArticleKeys:
+    """An article's index keys: document bands, and per passage its anchor keys."""
+
+    doc: list[int]
+    passages: list[list[int]]
+
+    def all(self) -> list[int]:
+        seen: dict[int, None] = dict.fromkeys(self.doc)
+        for keys in self.passages:
+            seen.update(dict.fromkeys(keys))
+        return list(seen)
+
+
+def article_keys(prof: Profile, params: LinkParams) -> ArticleKeys:
+    """The keys of a fingerprinted profile (no hashing of text happens here)."""
+    assert prof.signature is not None and prof.anchors is not None
+    doc: list[int] = []
+    if prof.has_shingle.any():
+        sig = np.ascontiguousarray(prof.signature[: params.bands * params.rows], dtype="<u4")
+        for band, chunk in enumerate(sig.reshape(params.bands, params.rows)):
+            doc.append((band << 32) | xxhash.xxh32_intdigest(chunk.tobytes()))
+    passages: list[list[int]] = []
+    rows_with = np.flatnonzero(prof.has_shingle)
+    for passage, anchors in zip(prof.passages, prof.anchors, strict=True):
+        lo, hi = np.searchsorted(rows_with, [passage.start, passage.end])
+        n_shingles = int(hi - lo)
+        if n_shingles == 0:
+            passages.append([])
+            continue
+        count = (params.anchors_long if n_shingles >= params.short_passage_shingles
+                 else params.anchors_short)
+        passages.append([((PASSAGE_BAND0 + j) << 32) | int(anchors[j]) for j in range(count)])
+    return ArticleKeys(doc, passages)
+
+
+def is_passage_key(key: int) -> bool:
+    return (key >> 32) >= PASSAGE_BAND0
+
+
+def lookup(conn: Connection, keys: Iterable[int]) -> list[tuple[int, int, int | None]]:
+    """All (key, article_id, outlet_id) rows for ``keys`` (chunked to stay under parameter
+    limits of both backends)."""
+    keys = sorted(set(keys))
+    out: list[tuple[int, int, int | None]] = []
+    table = LinkKey.__table__
+    for i in range(0, len(keys), _CHUNK):
+        chunk = keys[i : i + _CHUNK]
+        stmt = select(table.c.key, table.c.article_id, table.c.outlet_id).where(
+            table.c.key.in_(chunk)
+        )
+        out.extend((int(k), int(a), o) for k, a, o in conn.execute(stmt))
+    return out
+
+
+def insert_keys(conn: Connection, rows: Sequence[dict[str, int | None]]) -> None:
+    """Add bucket entries (one executemany per chunk)."""
+    table = LinkKey.__table__
+    for i in range(0, len(rows), 20_000):
+        conn.execute(insert(table), list(rows[i : i + 20_000]))
+
+
+def delete_article_keys(conn: Connection, article_ids: Sequence[int]) -> None:
+    """Drop the bucket entries of articles about to be fingerprinted again."""
+    table = LinkKey.__table__
+    for i in range(0, len(article_ids), _CHUNK):
+        conn.execute(delete(table).where(table.c.article_id.in_(article_ids[i : i + _CHUNK])))
+
+
+def load_boilerplate(conn: Connection) -> dict[int, set[int]]:
+    """Every outlet's boilerplate keys (small: a few per template element and outlet)."""
+    table = LinkBoilerplate.__table__
+    result: dict[int, set[int]] = defaultdict(set)
+    for outlet_id, key in conn.execute(select(table.c.outlet_id, table.c.key)):
+        result[int(outlet_id)].add(int(key))
+    return result
+
+
+def boilerplate_mask(prof: Profile, keys: ArticleKeys, outlet_keys: set[int]) -> np.ndarray:
+    """Tokens of the passages that are the outlet's boilerplate (most anchors recurring)."""
+    mask = np.zeros(prof.n_tokens, dtype=bool)
+    if not outlet_keys:
+        return mask
+    for passage, pkeys in zip(prof.passages, keys.passages, strict=True):
+        if passage.kind == "quote" or not pkeys:
+            continue
+        hits = sum(1 for k in pkeys if k in outlet_keys)
+        if hits * 2 > len(pkeys):
+            mask[passage.start : passage.end] = True
+    return mask
