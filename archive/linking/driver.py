@@ -42,7 +42,8 @@ from archive.linking.stories import update_stories
 from archive.linking.verify import Side, classify, scores, shared_passages
 from archive.models import Article, Citation, Link, Outlet, utcnow
 
-METHOD = "minhash-lsh+exact-shingles/1"
+#: How a link was found and checked (at most 40 characters with the "+via" suffix).
+METHOD = "minhash-lsh/exact/1"
 LINK_KINDS = ("link", "canonical")
 CREDIT_KINDS = ("credit", "dateline", "trace")
 _CHUNK = 5000
