@@ -105,19 +105,19 @@ class World:
 def links(engine: Engine) -> dict[tuple[int, int], str]:
     """Every link as (child, parent) -> relation."""
     with Session(engine) as s:
-        return {(l.child_id, l.parent_id): l.relation for l in s.scalars(select(Link))}
+        return {(lk.child_id, lk.parent_id): lk.relation for lk in s.scalars(select(Link))}
 
 
 def link_rows(engine: Engine) -> list[dict[str, Any]]:
     """Links with the fields that must not depend on how they were computed."""
     with Session(engine) as s:
         rows = []
-        for l in s.scalars(select(Link).order_by(Link.child_id, Link.parent_id)):
+        for lk in s.scalars(select(Link).order_by(Link.child_id, Link.parent_id)):
             rows.append({
-                "child": l.child_id, "parent": l.parent_id, "relation": l.relation,
-                "jaccard": l.jaccard, "cc": l.containment_child, "cp": l.containment_parent,
-                "passages": l.shared_passages, "reason": l.direction_reason,
-                "lag": l.lag_seconds,
+                "child": lk.child_id, "parent": lk.parent_id, "relation": lk.relation,
+                "jaccard": lk.jaccard, "cc": lk.containment_child, "cp": lk.containment_parent,
+                "passages": lk.shared_passages, "reason": lk.direction_reason,
+                "lag": lk.lag_seconds, "redundant": lk.evidence.get("redundant"),
             })
         return rows
 

@@ -39,7 +39,7 @@ def test_shingles_do_not_cross_paragraphs_and_short_paragraphs_count() -> None:
 
 
 def test_passages_windows_and_quotes() -> None:
-    long_para = " ".join(["word%d" % i for i in range(130)])
+    long_para = " ".join([f"word{i}" for i in range(130)])
     text = join([long_para, "He said " + quote(1) + " and left."])
     prof = profile(text)
     kinds = [p.kind for p in prof.passages]

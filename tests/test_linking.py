@@ -219,8 +219,8 @@ def test_repost_of_repost_marks_sibling_and_keeps_chain(world: World) -> None:
                       "C", days=9)
     link_new(world.engine)
     with Session(world.engine) as s:
-        flags = {(l.child_id, l.parent_id): l.evidence.get("redundant")
-                 for l in s.scalars(select(Link))}
+        flags = {(lk.child_id, lk.parent_id): lk.evidence.get("redundant")
+                 for lk in s.scalars(select(Link))}
     assert flags[(b, a)] is None and flags[(c, b)] is None
     assert flags[(c, a)] == {"via": b, "rule": "shortcut"}
 
