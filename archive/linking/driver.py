@@ -145,19 +145,31 @@ class _Linker:
                     meta.credited_names.add(r.outlet_name.casefold())
 
     def resolve_urls(self, urls: Iterable[str]) -> dict[str, set[int]]:
-        """Archived articles whose URL or canonical URL is one of ``urls``."""
+        """Archived articles at ``urls``: the page crawled there, else pages naming it
+        canonical (a syndicated copy names its original as canonical: it is not that page)."""
+        out, by_canonical = self.split_urls(urls)
+        for url, aids in by_canonical.items():
+            if url not in out:
+                out[url] = aids
+        return out
+
+    def split_urls(self, urls: Iterable[str]) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
+        """Articles whose URL is one of ``urls``, and articles whose canonical URL is."""
         wanted = sorted({u for url in urls for u in _url_variants(url)})
+        wanted_norm = {_norm_url(u) for u in wanted}
         at = Article.__table__
         out: dict[str, set[int]] = defaultdict(set)
+        by_canonical: dict[str, set[int]] = defaultdict(set)
         for i in range(0, len(wanted), _CHUNK):
             chunk = wanted[i : i + _CHUNK]
             for aid, url, canon in self.conn.execute(select(
                 at.c.id, at.c.url, at.c.canonical_url
             ).where(or_(at.c.url.in_(chunk), at.c.canonical_url.in_(chunk)))):
-                for u in (url, canon):
-                    if u:
-                        out[_norm_url(u)].add(int(aid))
-        return out
+                if url and _norm_url(url) in wanted_norm:
+                    out[_norm_url(url)].add(int(aid))
+                if canon and _norm_url(canon) in wanted_norm:
+                    by_canonical[_norm_url(canon)].add(int(aid))
+        return out, by_canonical
 
     def side(self, aid: int) -> tuple[Side, ArticleKeys]:
         """The article's profile minus its outlet's boilerplate (profiles are cached)."""
@@ -319,12 +331,12 @@ class _Linker:
         # Canonical URLs naming another archived page, and pages naming us.
         canon = {meta.canonical_url for meta in metas.values()
                  if meta.canonical_url and meta.canonical_url != meta.url}
-        by_url = self.resolve_urls(canon | {m.url for m in metas.values()})
+        by_url, by_canonical = self.split_urls(canon | {m.url for m in metas.values()})
         for aid, meta in metas.items():
             related: set[int] = set()
             if meta.canonical_url and meta.canonical_url != meta.url:
                 related |= by_url.get(_norm_url(meta.canonical_url), set())
-            related |= by_url.get(_norm_url(meta.url), set())
+            related |= by_canonical.get(_norm_url(meta.url), set())
             for other in related - {aid}:
                 if allowed(aid, other):
                     result[aid].setdefault(other, "canonical")

@@ -35,7 +35,7 @@ _CHUNK = 5000
 
 
 def _small(specific: int, base: int) -> bool:
-    return specific < max(5, 0.02 * base)
+    return specific < max(6, 0.01 * base)
 
 
 def children_around(conn: Connection, touched: set[int]) -> set[int]:
