@@ -229,16 +229,27 @@ class WorldBuilder:
                 edited[i] = " ".join(words)
             page.text = "\n\n".join([self.own(1)[0]] + edited)
         elif kind == "excerpt":
-            n = rng.randint(2, 4)
+            # The opening paragraphs, at most about 40% of the report.
+            budget = sum(len(p.split()) for p in paras) * rng.uniform(0.2, 0.4)
+            n, words = 0, 0
+            while n < len(paras) - 1 and (n == 0 or words + len(paras[n].split()) <= budget):
+                words += len(paras[n].split())
+                n += 1
             page.text = "\n\n".join(paras[:n] + [f"Read more at {orig.outlet}."])
             page.credits = [orig.outlet]
             if rng.random() < 0.5:
                 page.links = [orig.url]
         elif kind == "partial_reuse":
+            # A run of paragraphs (35-60% of the report) inside as much text of its own.
             k = max(2, int(len(paras) * rng.uniform(0.35, 0.6)))
             start = rng.randrange(0, len(paras) - k + 1)
-            page.text = "\n\n".join(self.own(rng.randint(3, 6)) + paras[start : start + k]
-                                    + self.own(2))
+            reused = paras[start : start + k]
+            words = sum(len(p.split()) for p in reused)
+            own: list[str] = []
+            while sum(len(p.split()) for p in own) < words:
+                own += self.own(1)
+            cut = rng.randint(1, len(own))
+            page.text = "\n\n".join(own[:cut] + reused + own[cut:])
         elif kind == "spun":
             page.text = "\n\n".join(self.spin(paras))
         elif kind == "quote_rewrite":
@@ -270,7 +281,10 @@ class WorldBuilder:
             parent, text_paras = orig, paras
             for hop in range(hops):
                 hop_outlet = f"Repost site {rng.randint(1, 12)}"
-                intro = f"Via {parent.outlet}: " + " ".join(self.own(1)[0].split()[:15])
+                intro_words: list[str] = []
+                while len(intro_words) < 15:
+                    intro_words += self.own(1)[0].split()
+                intro = f"Via {parent.outlet}: " + " ".join(intro_words[:15])
                 text_paras = [intro] + text_paras
                 published, source, seen = self._dates(parent, "dated")
                 hop_page = Page(self.url(hop_outlet), hop_outlet, "\n\n".join(text_paras),

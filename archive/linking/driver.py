@@ -39,7 +39,13 @@ from archive.linking.index import (
 from archive.linking.models import LinkBoilerplate, LinkKey, LinkState
 from archive.linking.params import LinkParams
 from archive.linking.stories import update_stories
-from archive.linking.verify import Side, classify, scores, shared_passages
+from archive.linking.verify import (
+    Side,
+    classify,
+    scores,
+    shared_passages,
+    unquoted_containment,
+)
 from archive.models import Article, Citation, Link, Outlet, utcnow
 
 #: How a link was found and checked (at most 40 characters with the "+via" suffix).
@@ -374,11 +380,13 @@ class _Linker:
         direction = decide(meta_a, meta_b, sc.containment_a, sc.containment_b, self.params)
         child_is_a = direction.child.id == a
         child_side, parent_side = (side_a, side_b) if child_is_a else (side_b, side_a)
-        passages = shared_passages(child_side, parent_side, self.params.min_passage_words)
+        passages = shared_passages(child_side, parent_side, self.params.min_passage_words,
+                                   self.params.min_quote_words)
         child_first = sc if child_is_a else type(sc)(
             sc.jaccard, sc.containment_b, sc.containment_a, sc.shared, sc.size_b, sc.size_a)
         verdict = classify(child_first, passages, cites=cites, credits=credits,
-                           params=self.params)
+                           params=self.params,
+                           unquoted_share=unquoted_containment(child_side, parent_side))
         if verdict.relation is None:
             return None
         child, parent = direction.child, direction.parent

@@ -29,8 +29,15 @@ class LinkParams:
     min_shared_passages: int = 1
     #: A shared passage is a run of at least this many words present in both texts.
     min_passage_words: int = 12
+    #: A shared quote counts from this many words (quotes are short).
+    min_quote_words: int = 8
     #: Shared non-quoted text (characters) that makes partial reuse without the containment.
     min_reuse_chars: int = 300
+    #: Share of the child's shingles outside quotes found in the parent that makes a rewrite
+    #: (a spun copy keeps about a third of its 5-grams; unrelated reports share under 3%).
+    rewrite_containment: float = 0.15
+    #: An excerpt covers at most this share of its parent (more is a near-duplicate).
+    excerpt_max_coverage: float = 0.67
     #: A passage key on at least this many pages of one outlet is that outlet's boilerplate.
     boilerplate_min_pages: int = 3
     #: Two trusted dates closer than this cannot order two articles.

@@ -69,8 +69,27 @@ def scores(a: Side, b: Side) -> Scores:
                   int(sa.size), int(sb.size))
 
 
-def shared_passages(child: Side, parent: Side, min_words: int) -> list[SharedPassage]:
-    """Maximal runs of the child's words covered by shingles that the parent also has."""
+def unquoted_containment(child: Side, parent: Side) -> float:
+    """Share of the child's unquoted shingles that the parent has (quotes are left out:
+    two reports quoting one person share them without copying each other)."""
+    prof = child.profile
+    base = prof.has_shingle & ~child.boilerplate & ~prof.in_quote
+    total = int(np.unique(prof.shingles[base]).size)
+    if total == 0 or parent.shingle_set.size == 0:
+        return 0.0
+    hits = np.unique(prof.shingles[base])
+    return float(np.isin(hits, parent.shingle_set, assume_unique=True).sum()) / total
+
+
+def shared_passages(child: Side, parent: Side, min_words: int,
+                    min_quote_words: int | None = None) -> list[SharedPassage]:
+    """Maximal runs of the child's words covered by shingles that the parent also has.
+
+    Runs mostly inside quotation marks count from ``min_quote_words`` (quotes are short);
+    other runs from ``min_words``.
+    """
+    if min_quote_words is None:
+        min_quote_words = min_words
     prof = child.profile
     n = prof.n_tokens
     if n == 0 or parent.shingle_set.size == 0:
@@ -96,14 +115,12 @@ def shared_passages(child: Side, parent: Side, min_words: int) -> list[SharedPas
         for cut in [*np.flatnonzero(np.diff(para[lo:hi])).tolist(), hi - lo - 1]:
             run_end = lo + cut + 1
             words = run_end - run_start
-            if words >= min_words:
+            quote_share = float(prof.in_quote[run_start:run_end].mean())
+            if words >= (min_quote_words if quote_share >= 0.5 else min_words):
                 s_char = int(prof.token_spans[run_start, 0])
                 e_char = int(prof.token_spans[run_end - 1, 1])
-                result.append(SharedPassage(
-                    s_char, e_char, words,
-                    float(prof.in_quote[run_start:run_end].mean()),
-                    prof.text[s_char:e_char],
-                ))
+                result.append(SharedPassage(s_char, e_char, words, quote_share,
+                                            prof.text[s_char:e_char]))
             run_start = run_end
     return result
 
@@ -125,13 +142,16 @@ class Verdict:
 
 
 def classify(sc_child_first: Scores, passages: list[SharedPassage], *, cites: bool,
-             credits: bool, params: LinkParams) -> Verdict:
+             credits: bool, params: LinkParams, unquoted_share: float = 0.0) -> Verdict:
     """The strongest relation the evidence supports, child first in ``sc_child_first``.
 
-    Order: duplicate, near_duplicate (also a page that wraps all of its parent), excerpt,
-    partial_reuse (containment, or enough shared unquoted text, or shared quotes *with* a
-    credit or link to the other), cites (a link to the other, little shared text), and
-    shares_quotes (only quoted speech in common: two outlets quoting one person is not a copy).
+    Order: duplicate; excerpt (the child lies inside the parent and covers at most
+    ``excerpt_max_coverage`` of it); near_duplicate (also a page that wraps all of its
+    parent); partial_reuse (containment, enough shared unquoted text, a rewrite that keeps
+    ``rewrite_containment`` of its unquoted 5-grams, or shared quotes *with* a credit or link
+    to the other); cites (a link to the other, little shared text); and shares_quotes (only
+    quoted speech in common: two outlets quoting one person is not a copy).
+    ``unquoted_share`` is the child's unquoted containment in the parent.
     """
     j = sc_child_first.jaccard
     cc = sc_child_first.containment_a
@@ -145,6 +165,8 @@ def classify(sc_child_first: Scores, passages: list[SharedPassage], *, cites: bo
 
     if j >= params.duplicate_jaccard:
         return verdict("duplicate", "jaccard")
+    if cc >= params.excerpt_containment and cp <= params.excerpt_max_coverage:
+        return verdict("excerpt", "containment")
     if j >= params.near_duplicate_jaccard:
         return verdict("near_duplicate", "jaccard")
     if cp >= params.excerpt_containment:
@@ -155,6 +177,8 @@ def classify(sc_child_first: Scores, passages: list[SharedPassage], *, cites: bo
         return verdict("partial_reuse", "containment")
     if len(unquoted) >= params.min_shared_passages and unquoted_chars >= params.min_reuse_chars:
         return verdict("partial_reuse", "shared_passages")
+    if unquoted_share >= params.rewrite_containment:
+        return verdict("partial_reuse", "rewrite")
     if quoted and (credits or cites):
         return verdict("partial_reuse", "quotes_with_credit")
     if cites:
