@@ -108,7 +108,16 @@ class WorldBuilder:
         self.rng.shuffle(records)
         n_orig = int(len(records) * 0.55)
         self.originals_src = records[:n_orig]
-        self.pool = [p for r in records[n_orig:] for p in r["paragraphs"]]
+        # Each pool paragraph is used once; the corpus repeats some site boilerplate (e.g. a
+        # broadcaster's graphics-consent notice) across pages: keep one copy of anything
+        # repeated, and nothing that an original also contains.
+        def norm(p: str) -> str:
+            return " ".join(p.casefold().split())[:200]
+
+        counts = Counter(norm(p) for r in records for p in r["paragraphs"])
+        in_originals = {norm(p) for r in self.originals_src for p in r["paragraphs"]}
+        self.pool = [p for r in records[n_orig:] for p in r["paragraphs"]
+                     if counts[norm(p)] == 1 and norm(p) not in in_originals]
         self.rng.shuffle(self.pool)
         self.vocab = sorted({w for r in records for p in r["paragraphs"]
                              for w in p.split() if w.isalpha() and len(w) > 3})

@@ -62,3 +62,14 @@ def test_similar_texts_have_similar_signatures() -> None:
 def test_band_choice_recall() -> None:
     assert s_curve(0.5, 42, 3) > 0.99
     assert s_curve(0.1, 42, 3) < 0.05
+
+
+def test_empty_paragraphs_do_not_shift_passages() -> None:
+    from archive.linking.verify import Side, shared_passages
+
+    words = " ".join(f"w{i}" for i in range(20))
+    text = f"{words}\n\n---\n\n{words} tail"
+    prof = profile(text)
+    side = Side(prof, np.zeros(prof.n_tokens, dtype=bool))
+    found = shared_passages(side, side, 12)
+    assert [p.words for p in found] == [20, 21]

@@ -301,6 +301,7 @@ def test_threshold_change_changes_links_on_rebuild(world: World) -> None:
     _build_world(world)
     link_new(world.engine)
     before = links(world.engine)
-    rebuild(world.engine, LinkParams(partial_reuse_containment=0.9, min_reuse_chars=10**6))
+    rebuild(world.engine, LinkParams(partial_reuse_containment=0.9, min_reuse_chars=10**6,
+                                     rewrite_containment=1.0))
     after = links(world.engine)
     assert "partial_reuse" in before.values() and before != after

@@ -384,9 +384,9 @@ class _Linker:
                                    self.params.min_quote_words)
         child_first = sc if child_is_a else type(sc)(
             sc.jaccard, sc.containment_b, sc.containment_a, sc.shared, sc.size_b, sc.size_a)
+        share, shared = unquoted_containment(child_side, parent_side)
         verdict = classify(child_first, passages, cites=cites, credits=credits,
-                           params=self.params,
-                           unquoted_share=unquoted_containment(child_side, parent_side))
+                           params=self.params, unquoted_share=share, unquoted_shared=shared)
         if verdict.relation is None:
             return None
         child, parent = direction.child, direction.parent

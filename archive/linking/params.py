@@ -36,6 +36,10 @@ class LinkParams:
     #: Share of the child's shingles outside quotes found in the parent that makes a rewrite
     #: (a spun copy keeps about a third of its 5-grams; unrelated reports share under 3%).
     rewrite_containment: float = 0.15
+    #: Containment-based relations (excerpt, partial reuse, rewrite) need at least this many
+    #: shared 5-grams outside quotes: a short page sharing a template line or a quote is not
+    #: a copy however high its containment.
+    min_shared_shingles: int = 15
     #: An excerpt covers at most this share of its parent (more is a near-duplicate).
     excerpt_max_coverage: float = 0.67
     #: A passage key on at least this many pages of one outlet is that outlet's boilerplate.

@@ -69,16 +69,16 @@ def scores(a: Side, b: Side) -> Scores:
                   int(sa.size), int(sb.size))
 
 
-def unquoted_containment(child: Side, parent: Side) -> float:
-    """Share of the child's unquoted shingles that the parent has (quotes are left out:
-    two reports quoting one person share them without copying each other)."""
+def unquoted_containment(child: Side, parent: Side) -> tuple[float, int]:
+    """Share and number of the child's unquoted shingles that the parent has (quotes are
+    left out: two reports quoting one person share them without copying each other)."""
     prof = child.profile
     base = prof.has_shingle & ~child.boilerplate & ~prof.in_quote
-    total = int(np.unique(prof.shingles[base]).size)
-    if total == 0 or parent.shingle_set.size == 0:
-        return 0.0
-    hits = np.unique(prof.shingles[base])
-    return float(np.isin(hits, parent.shingle_set, assume_unique=True).sum()) / total
+    own = np.unique(prof.shingles[base])
+    if own.size == 0 or parent.shingle_set.size == 0:
+        return 0.0, 0
+    shared = int(np.isin(own, parent.shingle_set, assume_unique=True).sum())
+    return shared / own.size, shared
 
 
 def shared_passages(child: Side, parent: Side, min_words: int,
@@ -101,7 +101,8 @@ def shared_passages(child: Side, parent: Side, min_words: int,
     # A shingle starting at i covers tokens i .. i+k-1, never past its paragraph's end.
     para = prof.paragraph_of
     boundaries = np.flatnonzero(np.diff(para)) + 1
-    para_end = np.concatenate((boundaries, [n]))[para]
+    segment = np.concatenate(([0], np.cumsum(np.diff(para) != 0)))
+    para_end = np.concatenate((boundaries, [n]))[segment]
     ends = np.minimum(starts + SHINGLE_WORDS, para_end[starts])
     delta = np.zeros(n + 1, dtype=np.int32)
     np.add.at(delta, starts, 1)
@@ -142,7 +143,8 @@ class Verdict:
 
 
 def classify(sc_child_first: Scores, passages: list[SharedPassage], *, cites: bool,
-             credits: bool, params: LinkParams, unquoted_share: float = 0.0) -> Verdict:
+             credits: bool, params: LinkParams, unquoted_share: float = 0.0,
+             unquoted_shared: int = 0) -> Verdict:
     """The strongest relation the evidence supports, child first in ``sc_child_first``.
 
     Order: duplicate; excerpt (the child lies inside the parent and covers at most
@@ -151,7 +153,9 @@ def classify(sc_child_first: Scores, passages: list[SharedPassage], *, cites: bo
     ``rewrite_containment`` of its unquoted 5-grams, or shared quotes *with* a credit or link
     to the other); cites (a link to the other, little shared text); and shares_quotes (only
     quoted speech in common: two outlets quoting one person is not a copy).
-    ``unquoted_share`` is the child's unquoted containment in the parent.
+    ``unquoted_share`` and ``unquoted_shared`` are the child's unquoted containment in the
+    parent and its number of shingles; containment-based relations need
+    ``min_shared_shingles`` of them.
     """
     j = sc_child_first.jaccard
     cc = sc_child_first.containment_a
@@ -163,21 +167,22 @@ def classify(sc_child_first: Scores, passages: list[SharedPassage], *, cites: bo
     def verdict(relation: str | None, rule: str) -> Verdict:
         return Verdict(relation, j, cc, cp, passages, rule)
 
+    substantial = unquoted_shared >= params.min_shared_shingles
     if j >= params.duplicate_jaccard:
         return verdict("duplicate", "jaccard")
-    if cc >= params.excerpt_containment and cp <= params.excerpt_max_coverage:
+    if substantial and cc >= params.excerpt_containment and cp <= params.excerpt_max_coverage:
         return verdict("excerpt", "containment")
     if j >= params.near_duplicate_jaccard:
         return verdict("near_duplicate", "jaccard")
-    if cp >= params.excerpt_containment:
+    if substantial and cp >= params.excerpt_containment:
         return verdict("near_duplicate", "wraps_parent")
-    if cc >= params.excerpt_containment:
+    if substantial and cc >= params.excerpt_containment:
         return verdict("excerpt", "containment")
-    if max(cc, cp) >= params.partial_reuse_containment:
+    if substantial and max(cc, cp) >= params.partial_reuse_containment:
         return verdict("partial_reuse", "containment")
     if len(unquoted) >= params.min_shared_passages and unquoted_chars >= params.min_reuse_chars:
         return verdict("partial_reuse", "shared_passages")
-    if unquoted_share >= params.rewrite_containment:
+    if substantial and unquoted_share >= params.rewrite_containment:
         return verdict("partial_reuse", "rewrite")
     if quoted and (credits or cites):
         return verdict("partial_reuse", "quotes_with_credit")
