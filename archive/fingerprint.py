@@ -139,20 +139,12 @@ def permuted(hashes32: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
 def tokenize(text: str) -> tuple[str, list[str], np.ndarray, np.ndarray]:
     """NFKC text, case-folded tokens, their char spans and paragraph numbers."""
     norm = normalise(text)
-    tokens: list[str] = []
-    spans: list[tuple[int, int]] = []
-    paragraphs: list[int] = []
-    pos = 0
-    for para, brk in enumerate([*_PARAGRAPH_BREAK.finditer(norm), None]):
-        end = brk.start() if brk is not None else len(norm)
-        for match in _TOKEN.finditer(norm, pos, end):
-            tokens.append(match.group().casefold())
-            spans.append(match.span())
-            paragraphs.append(para)
-        if brk is not None:
-            pos = brk.end()
-    span_arr = np.array(spans, dtype=np.int64).reshape(-1, 2)
-    return norm, tokens, span_arr, np.array(paragraphs, dtype=np.int32)
+    matches = list(_TOKEN.finditer(norm))
+    tokens = [m.group().casefold() for m in matches]
+    span_arr = np.array([m.span() for m in matches], dtype=np.int64).reshape(-1, 2)
+    breaks = np.array([b.start() for b in _PARAGRAPH_BREAK.finditer(norm)], dtype=np.int64)
+    paragraphs = np.searchsorted(breaks, span_arr[:, 0], side="right").astype(np.int32)
+    return norm, tokens, span_arr, paragraphs
 
 
 def _quote_mask(norm: str, spans: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]]]:
@@ -175,7 +167,7 @@ def _shingle_hashes(tokens: list[str], paragraph_of: np.ndarray, k: int) -> tupl
     has = np.zeros(n, dtype=bool)
     if n == 0:
         return out, has
-    th = np.fromiter((_token_hash(t) for t in tokens), dtype=np.uint64, count=n)
+    th = np.array([_token_hash(t) for t in tokens], dtype=np.uint64)
     # Paragraph boundaries: a shingle starting at i is valid when i+k-1 is in the same paragraph.
     with np.errstate(over="ignore"):
         acc = th.copy()

@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+import numpy as np
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from archive.errors import ArchiveError
@@ -56,6 +57,8 @@ _CHUNK = 5000
 _PG_LOCK = 0x6877_6C6B  # "hwlk": one linker at a time per database
 
 Progress = Callable[[int, int], None]
+#: key -> [(article_id, outlet_id)]: the index rows of a batch's keys.
+Buckets = dict[int, list[tuple[int, int | None]]]
 
 
 @dataclass
@@ -75,9 +78,12 @@ class LinkReport:
     stories_updated: int = 0
     seconds: float = 0.0
     relations: Counter[str] = field(default_factory=Counter)
+    #: Every (article, candidate) pair, kept only when ``params.extra["record_candidates"]``
+    #: (the scale benchmark measures candidate recall with it).
+    candidate_pairs: set[tuple[int, int]] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        data = dict(self.__dict__)
+        data = {k: v for k, v in self.__dict__.items() if k != "candidate_pairs"}
         data["relations"] = dict(self.relations)
         return data
 
@@ -88,6 +94,9 @@ class _Loaded:
     text: str | None
     prof: Profile | None = None
     keys: ArticleKeys | None = None
+    side: Side | None = None
+    #: Size of the outlet's boilerplate set the cached side was computed with.
+    side_version: int = -1
 
 
 class _Linker:
@@ -177,48 +186,66 @@ class _Linker:
                     by_canonical[_norm_url(canon)].add(int(aid))
         return out, by_canonical
 
-    def side(self, aid: int) -> tuple[Side, ArticleKeys]:
-        """The article's profile minus its outlet's boilerplate (profiles are cached)."""
+    def side(self, aid: int) -> Side:
+        """The article's profile minus its outlet's boilerplate (cached per run).
+
+        Passage keys (hence the MinHash matrix) are only needed when the outlet has
+        boilerplate; otherwise verification needs the shingles alone.
+        """
         loaded = self.cache[aid]
-        if loaded.prof is None:
-            loaded.prof = profile(loaded.text, num_perm=self.params.num_perm,
-                                  seed=self.params.seed, anchors=self.params.anchors_long)
-            loaded.keys = article_keys(loaded.prof, self.params)
-        assert loaded.keys is not None
         outlet = loaded.meta.outlet_id
-        bp = self.boilerplate.get(outlet, set()) if outlet is not None else set()
-        return Side(loaded.prof, boilerplate_mask(loaded.prof, loaded.keys, bp)), loaded.keys
+        bp = self.boilerplate.get(outlet) if outlet is not None else None
+        version = len(bp) if bp else 0
+        if loaded.side is not None and loaded.side_version == version:
+            return loaded.side
+        if loaded.prof is None or (bp and loaded.prof.signature is None):
+            loaded.prof = profile(loaded.text, num_perm=self.params.num_perm,
+                                  seed=self.params.seed, anchors=self.params.anchors_long,
+                                  signature=bool(bp))
+        prof = loaded.prof
+        if bp:
+            if loaded.keys is None:
+                loaded.keys = article_keys(prof, self.params)
+            mask = boilerplate_mask(prof, loaded.keys, bp)
+        else:
+            mask = np.zeros(prof.n_tokens, dtype=bool)
+        loaded.side = Side(prof, mask)
+        loaded.side_version = version
+        return loaded.side
 
     # --- fingerprinting and indexing -------------------------------------------------
 
-    def fingerprint(self, ids: Sequence[int]) -> list[int]:
-        """Fingerprint and index ``ids``; return the articles whose links must be re-verified
-        because a key of theirs just became their outlet's boilerplate."""
+    def fingerprint(self, ids: Sequence[int]) -> tuple[list[int], Buckets]:
+        """Fingerprint and index ``ids``.
+
+        Returns the articles whose links must be verified again (a key of theirs just became
+        their outlet's boilerplate) and the buckets of every key of the batch, read once
+        before the batch's own rows went in and completed with them, for the candidates.
+        """
+        buckets: Buckets = defaultdict(list)
         if not ids:
-            return []
+            return [], buckets
         self.load(ids)
         delete_article_keys(self.conn, list(ids))
         at = Article.__table__
         now = utcnow()
-        rows: list[dict[str, Any]] = []
+        rows: list[tuple[int, int, int | None]] = []
         updates: list[dict[str, Any]] = []
         for aid in ids:
             loaded = self.cache[aid]
             loaded.prof = profile(loaded.text, num_perm=self.params.num_perm,
                                   seed=self.params.seed, anchors=self.params.anchors_long)
             loaded.keys = article_keys(loaded.prof, self.params)
+            loaded.side = None
             assert loaded.prof.signature is not None
             updates.append({
                 "b_id": aid, "minhash": signature_bytes(loaded.prof.signature, self.params.seed),
-                "shingle_count": int(loaded.prof.shingle_set().size),
+                "shingle_count": int(np.unique(loaded.prof.shingles[loaded.prof.has_shingle])
+                                     .size),
             })
             outlet = loaded.meta.outlet_id
             bp = self.boilerplate.get(outlet, set()) if outlet is not None else set()
-            for key in loaded.keys.all():
-                if key not in bp:
-                    rows.append({"key": key, "article_id": aid, "outlet_id": outlet})
-        from sqlalchemy import bindparam
-
+            rows.extend((key, aid, outlet) for key in loaded.keys.all() if key not in bp)
         self.conn.execute(
             update(at).where(at.c.id == bindparam("b_id")).values(
                 minhash=bindparam("minhash"), shingle_count=bindparam("shingle_count"),
@@ -227,41 +254,38 @@ class _Linker:
             ),
             updates,
         )
+        for key, aid, outlet in lookup(self.conn, {r[0] for r in rows}):
+            buckets[key].append((aid, outlet))
         insert_keys(self.conn, rows)
+        for key, aid, outlet in rows:
+            buckets[key].append((aid, outlet))
         self.report.fingerprinted += len(ids)
         self.report.keys_indexed += len(rows)
-        return self._detect_boilerplate(rows)
+        return self._detect_boilerplate(rows, buckets), buckets
 
-    def _detect_boilerplate(self, rows: list[dict[str, Any]]) -> list[int]:
+    def _detect_boilerplate(self, rows: list[tuple[int, int, int | None]],
+                            buckets: Buckets) -> list[int]:
         """Promote passage keys now on enough pages of one outlet to boilerplate."""
-        pairs = {(r["key"], r["outlet_id"]) for r in rows
-                 if r["outlet_id"] is not None and is_passage_key(r["key"])}
-        if not pairs:
-            return []
-        keys = sorted({k for k, _ in pairs})
-        lk = LinkKey.__table__
-        counts: dict[tuple[int, int], list[int]] = defaultdict(list)
-        for i in range(0, len(keys), _CHUNK):
-            chunk = keys[i : i + _CHUNK]
-            stmt = select(lk.c.key, lk.c.outlet_id, lk.c.article_id).where(
-                lk.c.key.in_(chunk), lk.c.outlet_id.is_not(None))
-            for key, outlet, aid in self.conn.execute(stmt):
-                if (key, outlet) in pairs:
-                    counts[(int(key), int(outlet))].append(int(aid))
-        new_ids = {r["article_id"] for r in rows}
+        pairs = {(key, outlet) for key, _, outlet in rows
+                 if outlet is not None and is_passage_key(key)}
+        new_ids = {aid for _, aid, _ in rows}
         reverify: set[int] = set()
         promoted = []
-        for (key, outlet), aids in counts.items():
+        for key, outlet in pairs:
+            aids = [a for a, o in buckets[key] if o == outlet]
             if len(aids) >= self.params.boilerplate_min_pages:
                 promoted.append({"outlet_id": outlet, "key": key, "pages": len(aids),
                                  "detected_at": utcnow()})
                 self.boilerplate[outlet].add(key)
                 reverify.update(a for a in aids if a not in new_ids)
         if promoted:
+            lk = LinkKey.__table__
             self.conn.execute(insert(LinkBoilerplate.__table__), promoted)
-            for p in promoted:
-                self.conn.execute(delete(lk).where(lk.c.key == p["key"],
-                                                   lk.c.outlet_id == p["outlet_id"]))
+            self.conn.execute(
+                delete(lk).where(lk.c.key == bindparam("b_key"),
+                                 lk.c.outlet_id == bindparam("b_outlet")),
+                [{"b_key": p["key"], "b_outlet": p["outlet_id"]} for p in promoted],
+            )
             self.report.boilerplate_keys += len(promoted)
         return sorted(reverify)
 
@@ -281,16 +305,18 @@ class _Linker:
 
     def candidates(self, keys_by_article: dict[int, list[int]],
                    allowed: Callable[[int, int], bool], *,
-                   skip_unlinked: bool = False) -> dict[int, dict[int, str]]:
+                   skip_unlinked: bool = False,
+                   buckets: Buckets | None = None) -> dict[int, dict[int, str]]:
         """For each article, the earlier articles sharing a key or a citation with it.
 
         ``skip_unlinked`` (incremental runs) leaves out articles outside this batch that are
         not linked yet: the pair is verified when their own turn comes.
         """
-        all_keys = {k for ks in keys_by_article.values() for k in ks}
-        buckets: dict[int, list[tuple[int, int | None]]] = defaultdict(list)
-        for key, aid, outlet in lookup(self.conn, all_keys):
-            buckets[key].append((aid, outlet))
+        if buckets is None:
+            buckets = defaultdict(list)
+            for key, aid, outlet in lookup(self.conn,
+                                           {k for ks in keys_by_article.values() for k in ks}):
+                buckets[key].append((aid, outlet))
         if skip_unlinked:
             outside = sorted({a for b in buckets.values() for a, _ in b} - set(keys_by_article))
             at = Article.__table__
@@ -323,6 +349,10 @@ class _Linker:
             result[aid] = chosen
         self._citation_candidates(result, allowed)
         self.report.candidates += sum(len(c) for c in result.values())
+        if self.params.extra.get("record_candidates"):
+            if self.report.candidate_pairs is None:
+                self.report.candidate_pairs = set()
+            self.report.candidate_pairs.update((a, o) for a, c in result.items() for o in c)
         return result
 
     def _citation_candidates(self, result: dict[int, dict[int, str]],
@@ -367,15 +397,16 @@ class _Linker:
     def verify(self, a: int, b: int, via: str) -> dict[str, Any] | None:
         """Verify one pair exactly; return the link row to store, or None."""
         self.load((a, b))
-        side_a, _ = self.side(a)
-        side_b, _ = self.side(b)
+        side_a, side_b = self.side(a), self.side(b)
         meta_a, meta_b = self.cache[a].meta, self.cache[b].meta
         sc = scores(side_a, side_b)
         self.report.pairs_verified += 1
         cites = b in meta_a.points_to or a in meta_b.points_to or (
             meta_a.names_as_canonical(meta_b) or meta_b.names_as_canonical(meta_a))
         credits = meta_a.credits(meta_b) or meta_b.credits(meta_a)
-        if sc.shared == 0 and not cites:
+        # Fewer shared 5-grams than the shortest passage that can count: nothing to find.
+        least = min(self.params.min_quote_words, self.params.min_passage_words) - 4
+        if not cites and sc.shared < least and sc.jaccard < self.params.near_duplicate_jaccard:
             return None
         direction = decide(meta_a, meta_b, sc.containment_a, sc.containment_b, self.params)
         child_is_a = direction.child.id == a
@@ -417,39 +448,30 @@ class _Linker:
             "params": self.params.as_dict(), "created_at": utcnow(),
         }
 
-    def store(self, pairs: Iterable[tuple[int, int]], rows: list[dict[str, Any]]) -> int:
-        """Replace whatever links the pairs had by ``rows``; return links removed."""
-        lt = Link.__table__
-        removed = 0
-        pair_list = list(pairs)
-        for i in range(0, len(pair_list), 400):
-            conds = [((lt.c.child_id == a) & (lt.c.parent_id == b))
-                     | ((lt.c.child_id == b) & (lt.c.parent_id == a))
-                     for a, b in pair_list[i : i + 400]]
-            if conds:
-                removed += self.conn.execute(delete(lt).where(or_(*conds))).rowcount or 0
+    def store(self, rows: list[dict[str, Any]]) -> None:
+        """Insert new links (callers removed whatever the pairs had before)."""
         if rows:
-            self.conn.execute(insert(lt), rows)
+            self.conn.execute(insert(Link.__table__), rows)
         for r in rows:
             self.report.relations[r["relation"]] += 1
         self.report.links_written += len(rows)
-        return removed
 
     def link_pairs(self, cands: dict[int, dict[int, str]]) -> set[int]:
-        """Verify and store every candidate pair; return the articles whose links changed."""
-        pairs: list[tuple[int, int]] = []
+        """Verify and store every candidate pair; return the articles whose links changed.
+
+        Each pair is verified once: the batch's old links were deleted first (incremental),
+        or all links were (rebuild), or the re-verified ones were (boilerplate change).
+        """
         rows: list[dict[str, Any]] = []
         touched: set[int] = set()
         self.load({o for c in cands.values() for o in c} | set(cands))
         for aid in sorted(cands):
             for other, via in sorted(cands[aid].items()):
-                pairs.append((aid, other))
                 row = self.verify(aid, other, via)
                 if row is not None:
                     rows.append(row)
                     touched.update((aid, other))
-        removed = self.store(pairs, rows)
-        self.report.links_removed += removed
+        self.store(rows)
         return touched
 
     def reverify(self, ids: Sequence[int]) -> set[int]:
@@ -458,14 +480,19 @@ class _Linker:
             return set()
         lt = Link.__table__
         pairs: set[tuple[int, int, str]] = set()
+        link_ids: list[int] = []
         for i in range(0, len(ids), _CHUNK):
             chunk = list(ids[i : i + _CHUNK])
-            for c, p, method in self.conn.execute(select(
-                lt.c.child_id, lt.c.parent_id, lt.c.method
+            for link_id, c, p, method in self.conn.execute(select(
+                lt.c.id, lt.c.child_id, lt.c.parent_id, lt.c.method
             ).where(lt.c.child_id.in_(chunk) | lt.c.parent_id.in_(chunk))):
                 via = method.split("+")[-1] if "+" in method else "index"
                 later, earlier = (c, p) if c > p else (p, c)
                 pairs.add((int(later), int(earlier), via))
+                link_ids.append(int(link_id))
+        for i in range(0, len(link_ids), _CHUNK):
+            removed = self.conn.execute(delete(lt).where(lt.c.id.in_(link_ids[i : i + _CHUNK])))
+            self.report.links_removed += removed.rowcount or 0
         self.report.pairs_reverified += len(pairs)
         cands: dict[int, dict[int, str]] = defaultdict(dict)
         for later, earlier, via in pairs:
@@ -572,14 +599,13 @@ def _link_batch(conn: Connection, batch: list[int], params: LinkParams,
     old_links = conn.execute(delete(lt).where(
         lt.c.child_id.in_(batch) | lt.c.parent_id.in_(batch))).rowcount or 0
     report.links_removed += old_links
-    reverify = linker.fingerprint(batch)
-    keys = {aid: [k for k in linker.cache[aid].keys.all()]  # type: ignore[union-attr]
-            for aid in batch}
+    reverify, buckets = linker.fingerprint(batch)
+    keys = {aid: linker.cache[aid].keys.all() for aid in batch}  # type: ignore[union-attr]
 
     def allowed(aid: int, other: int) -> bool:
         return other < aid if other in batch_set else True
 
-    cands = linker.candidates(keys, allowed, skip_unlinked=True)
+    cands = linker.candidates(keys, allowed, skip_unlinked=True, buckets=buckets)
     touched = linker.link_pairs(cands)
     touched |= linker.reverify(reverify)
     conn.execute(update(at).where(at.c.id.in_(batch)).values(linked_at=utcnow()))

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import xxhash
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 
 from archive.fingerprint import Profile
@@ -98,11 +98,13 @@ def lookup(conn: Connection, keys: Iterable[int]) -> list[tuple[int, int, int | 
     return out
 
 
-def insert_keys(conn: Connection, rows: Sequence[dict[str, int | None]]) -> None:
-    """Add bucket entries (one executemany per chunk)."""
-    table = LinkKey.__table__
+def insert_keys(conn: Connection, rows: Sequence[tuple[int, int, int | None]]) -> None:
+    """Add bucket entries (key, article_id, outlet_id): the driver's executemany directly,
+    since SQLAlchemy's per-row parameter processing costs more than the insert itself."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO link_key (key, article_id, outlet_id) VALUES ({mark}, {mark}, {mark})"
     for i in range(0, len(rows), 20_000):
-        conn.execute(insert(table), list(rows[i : i + 20_000]))
+        conn.exec_driver_sql(sql, list(rows[i : i + 20_000]))
 
 
 def delete_article_keys(conn: Connection, article_ids: Sequence[int]) -> None:

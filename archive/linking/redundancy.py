@@ -88,12 +88,12 @@ def _flags(linker: _Linker, child: int, parents: list[int]) -> dict[int, dict[st
     if not among:
         return {}
     linker.load([child, *parents])
-    x_side, _ = linker.side(child)
+    x_side = linker.side(child)
     x_meta = linker.cache[child].meta
     shared: dict[int, np.ndarray] = {}
     sets: dict[int, np.ndarray] = {}
     for p in parents:
-        side, _ = linker.side(p)
+        side = linker.side(p)
         sets[p] = side.shingle_set
         shared[p] = np.intersect1d(x_side.shingle_set, side.shingle_set, assume_unique=True)
 
