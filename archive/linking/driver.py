@@ -81,6 +81,8 @@ class LinkReport:
     #: Every (article, candidate) pair, kept only when ``params.extra["record_candidates"]``
     #: (the scale benchmark measures candidate recall with it).
     candidate_pairs: set[tuple[int, int]] | None = None
+    #: Seconds spent per phase (fingerprint_index, candidates, verify_store, ...).
+    timings: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         data = {k: v for k, v in self.__dict__.items() if k != "candidate_pairs"}
@@ -111,6 +113,14 @@ class _Linker:
         self.outlet_names = {
             int(i): n for i, n in conn.execute(select(Outlet.id, Outlet.name))
         }
+
+    def attach(self, conn: Connection) -> None:
+        """Continue on the next batch's transaction, keeping the caches.
+
+        Boilerplate keys are re-read: another process may have added some.
+        """
+        self.conn = conn
+        self.boilerplate = load_boilerplate(conn)
 
     # --- loading ---------------------------------------------------------------------
 
@@ -225,8 +235,10 @@ class _Linker:
         buckets: Buckets = defaultdict(list)
         if not ids:
             return [], buckets
+        clock = _Clock(self.report)
         self.load(ids)
         delete_article_keys(self.conn, list(ids))
+        clock.lap("index_load")
         at = Article.__table__
         now = utcnow()
         rows: list[tuple[int, int, int | None]] = []
@@ -246,6 +258,7 @@ class _Linker:
             outlet = loaded.meta.outlet_id
             bp = self.boilerplate.get(outlet, set()) if outlet is not None else set()
             rows.extend((key, aid, outlet) for key in loaded.keys.all() if key not in bp)
+        clock.lap("fingerprint")
         self.conn.execute(
             update(at).where(at.c.id == bindparam("b_id")).values(
                 minhash=bindparam("minhash"), shingle_count=bindparam("shingle_count"),
@@ -254,9 +267,12 @@ class _Linker:
             ),
             updates,
         )
+        clock.lap("index_store_signatures")
         for key, aid, outlet in lookup(self.conn, {r[0] for r in rows}):
             buckets[key].append((aid, outlet))
+        clock.lap("index_lookup")
         insert_keys(self.conn, rows)
+        clock.lap("index_insert")
         for key, aid, outlet in rows:
             buckets[key].append((aid, outlet))
         self.report.fingerprinted += len(ids)
@@ -515,9 +531,15 @@ def _url_variants(url: str) -> list[str]:
 
 
 def _lock(conn: Connection) -> None:
-    """One linker at a time: SQLite's BEGIN IMMEDIATE already serialises writers."""
+    """One linker at a time: SQLite's BEGIN IMMEDIATE already serialises writers.
+
+    On SQLite the linker's connection also gets a larger page cache: bucket lookups probe
+    the index B-tree at random, and the default 2 MiB cache makes each probe a read.
+    """
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK})")
+    elif conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA cache_size = -262144")
 
 
 def _get_state(conn: Connection, name: str) -> dict[str, Any] | None:
@@ -575,13 +597,18 @@ def link_new(engine: Engine, params: LinkParams | None = None,
         total = int(conn.execute(select(func.count()).select_from(Article.__table__)
                                  .where(Article.__table__.c.linked_at.is_(None))).scalar() or 0)
     done = 0
+    linker: _Linker | None = None
     while True:
         with engine.begin() as conn:
             _lock(conn)
             batch = _unlinked(conn, params.batch_size)
             if not batch:
                 break
-            _link_batch(conn, batch, params, report)
+            if linker is None:
+                linker = _Linker(conn, params, report)
+            else:
+                linker.attach(conn)
+            _link_batch(linker, batch)
         done += len(batch)
         if progress is not None:
             progress(done, max(total, done))
@@ -589,9 +616,9 @@ def link_new(engine: Engine, params: LinkParams | None = None,
     return report
 
 
-def _link_batch(conn: Connection, batch: list[int], params: LinkParams,
-                report: LinkReport) -> None:
-    linker = _Linker(conn, params, report)
+def _link_batch(linker: _Linker, batch: list[int]) -> None:
+    conn, params, report = linker.conn, linker.params, linker.report
+    clock = _Clock(report)
     batch_set = set(batch)
     lt = Link.__table__
     at = Article.__table__
@@ -601,17 +628,35 @@ def _link_batch(conn: Connection, batch: list[int], params: LinkParams,
     report.links_removed += old_links
     reverify, buckets = linker.fingerprint(batch)
     keys = {aid: linker.cache[aid].keys.all() for aid in batch}  # type: ignore[union-attr]
+    clock.lap("fingerprint_index")
 
     def allowed(aid: int, other: int) -> bool:
         return other < aid if other in batch_set else True
 
     cands = linker.candidates(keys, allowed, skip_unlinked=True, buckets=buckets)
+    clock.lap("candidates")
     touched = linker.link_pairs(cands)
     touched |= linker.reverify(reverify)
+    clock.lap("verify_store")
     conn.execute(update(at).where(at.c.id.in_(batch)).values(linked_at=utcnow()))
     redundancy.refresh(linker, redundancy.children_around(conn, touched | batch_set))
+    clock.lap("redundancy")
     report.articles += len(batch)
     report.stories_updated += update_stories(conn, touched | batch_set, params)
+    clock.lap("stories")
+
+
+class _Clock:
+    """Seconds per phase, added to the report (the scale benchmark prints them)."""
+
+    def __init__(self, report: LinkReport) -> None:
+        self.report = report
+        self.last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.report.timings[phase] = self.report.timings.get(phase, 0.0) + now - self.last
+        self.last = now
 
 
 def rebuild(engine: Engine, params: LinkParams | None = None,
