@@ -76,8 +76,8 @@ class Profile:
     token ranges of the paragraph/window passages that partition the document's shingles.
     """
 
-    text: str
-    token_spans: np.ndarray  # (n, 2) char offsets into the NFKC text
+    text: str  # the NFKC text
+    n: int  # number of tokens
     paragraph_of: np.ndarray  # paragraph number per token
     in_quote: np.ndarray  # bool per token
     shingles: np.ndarray  # uint64 per token, 0 = none
@@ -88,9 +88,20 @@ class Profile:
     #: uint32 document signature (num_perm,).
     signature: np.ndarray | None = None
 
+    _spans: np.ndarray | None = None
+
     @property
     def n_tokens(self) -> int:
-        return int(self.token_spans.shape[0])
+        return self.n
+
+    @property
+    def token_spans(self) -> np.ndarray:
+        """(n, 2) char offsets of the tokens in ``text``: only evidence excerpts need them,
+        so they are found on first use."""
+        if self._spans is None:
+            self._spans = np.array([m.span() for m in _TOKEN.finditer(self.text)],
+                                   dtype=np.int64).reshape(-1, 2)
+        return self._spans
 
     def shingle_set(self, exclude: np.ndarray | None = None) -> np.ndarray:
         """Sorted unique shingle hashes, leaving out tokens where ``exclude`` is True."""
@@ -139,22 +150,40 @@ def permuted(hashes32: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
 def tokenize(text: str) -> tuple[str, list[str], np.ndarray, np.ndarray]:
     """NFKC text, case-folded tokens, their char spans and paragraph numbers."""
     norm = normalise(text)
-    matches = list(_TOKEN.finditer(norm))
-    tokens = [m.group().casefold() for m in matches]
-    span_arr = np.array([m.span() for m in matches], dtype=np.int64).reshape(-1, 2)
-    breaks = np.array([b.start() for b in _PARAGRAPH_BREAK.finditer(norm)], dtype=np.int64)
-    paragraphs = np.searchsorted(breaks, span_arr[:, 0], side="right").astype(np.int32)
-    return norm, tokens, span_arr, paragraphs
+    tokens, paragraphs = word_tokens(norm)
+    spans = np.array([m.span() for m in _TOKEN.finditer(norm)], dtype=np.int64).reshape(-1, 2)
+    return norm, tokens, spans, paragraphs
 
 
-def _quote_mask(norm: str, spans: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]]]:
-    """Tokens inside quotation marks, and the quoted char ranges."""
-    mask = np.zeros(spans.shape[0], dtype=bool)
-    ranges = [(m.start(), m.end()) for m in _QUOTE_SPAN.finditer(norm)]
-    if ranges and spans.shape[0]:
-        starts = spans[:, 0]
-        for lo, hi in ranges:
-            mask[(starts > lo) & (starts < hi)] = True
+def word_tokens(norm: str) -> tuple[list[str], np.ndarray]:
+    """Case-folded word tokens of NFKC text and the paragraph number of each.
+
+    One ``findall`` per paragraph and one ``casefold`` for the whole text (joined on NUL,
+    which case-folding never creates) keep this to a few C calls per paragraph.
+    """
+    raw: list[str] = []
+    counts: list[int] = []
+    for para in _PARAGRAPH_BREAK.split(norm):
+        found = _TOKEN.findall(para)
+        raw.extend(found)
+        counts.append(len(found))
+    tokens = "\x00".join(raw).casefold().split("\x00") if raw else []
+    paragraphs = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
+    return tokens, paragraphs
+
+
+def _quote_mask(norm: str, n: int) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Tokens inside quotation marks, and the quoted token ranges [lo, hi)."""
+    mask = np.zeros(n, dtype=bool)
+    ranges: list[tuple[int, int]] = []
+    if not any(q in norm for q in _QUOTE_PAIRS):
+        return mask, ranges
+    for m in _QUOTE_SPAN.finditer(norm):
+        lo = len(_TOKEN.findall(norm, 0, m.start() + 1))
+        hi = lo + len(_TOKEN.findall(norm, m.start() + 1, m.end()))
+        if hi > lo:
+            mask[lo:hi] = True
+            ranges.append((lo, hi))
     return mask, ranges
 
 
@@ -167,7 +196,7 @@ def _shingle_hashes(tokens: list[str], paragraph_of: np.ndarray, k: int) -> tupl
     has = np.zeros(n, dtype=bool)
     if n == 0:
         return out, has
-    th = np.array([_token_hash(t) for t in tokens], dtype=np.uint64)
+    th = np.array(list(map(_token_hash, tokens)), dtype=np.uint64)
     # Paragraph boundaries: a shingle starting at i is valid when i+k-1 is in the same paragraph.
     with np.errstate(over="ignore"):
         acc = th.copy()
@@ -196,8 +225,7 @@ def _shingle_hashes(tokens: list[str], paragraph_of: np.ndarray, k: int) -> tupl
     return out, has
 
 
-def _passages(paragraph_of: np.ndarray, quote_ranges: list[tuple[int, int]],
-              spans: np.ndarray) -> list[Passage]:
+def _passages(paragraph_of: np.ndarray, quote_ranges: list[tuple[int, int]]) -> list[Passage]:
     n = paragraph_of.shape[0]
     result: list[Passage] = []
     if n == 0:
@@ -216,11 +244,9 @@ def _passages(paragraph_of: np.ndarray, quote_ranges: list[tuple[int, int]],
         for i, lo in enumerate(cuts):
             hi = cuts[i + 1] if i + 1 < len(cuts) else e
             result.append(Passage(lo, hi, "window"))
-    token_starts = spans[:, 0]
     for lo, hi in quote_ranges:
-        idx = np.flatnonzero((token_starts > lo) & (token_starts < hi))
-        if idx.size >= QUOTE_MIN_WORDS:
-            result.append(Passage(int(idx[0]), int(idx[-1]) + 1, "quote"))
+        if hi - lo >= QUOTE_MIN_WORDS:
+            result.append(Passage(lo, hi, "quote"))
     return result
 
 
@@ -232,11 +258,12 @@ def profile(text: str | None, *, num_perm: int = DEFAULT_NUM_PERM, seed: int = D
     share anchor ``j`` with probability equal to their Jaccard similarity (LSH with one row per
     band), which is what finds excerpts, spun paragraphs and shared quotes.
     """
-    norm, tokens, spans, para = tokenize(text or "")
-    in_quote, quote_ranges = _quote_mask(norm, spans)
+    norm = normalise(text or "")
+    tokens, para = word_tokens(norm)
+    in_quote, quote_ranges = _quote_mask(norm, len(tokens))
     shingles, has = _shingle_hashes(tokens, para, k)
-    prof = Profile(norm, spans, para, in_quote, shingles, has)
-    prof.passages = _passages(para, quote_ranges, spans)
+    prof = Profile(norm, len(tokens), para, in_quote, shingles, has)
+    prof.passages = _passages(para, quote_ranges)
     if not signature:
         return prof
     rows = np.flatnonzero(has)
@@ -247,17 +274,23 @@ def profile(text: str | None, *, num_perm: int = DEFAULT_NUM_PERM, seed: int = D
         return prof
     matrix = permuted(fold32(shingles[rows]), num_perm, seed)
     prof.signature = matrix.min(axis=0)
-    anchor_rows: list[np.ndarray] = []
-    for passage in prof.passages:
-        lo, hi = np.searchsorted(rows, [passage.start, passage.end])
-        if passage.kind == "quote":
-            # Only shingles wholly inside the quote.
-            hi = np.searchsorted(rows, max(passage.start, passage.end - k + 1))
-        if hi > lo:
-            anchor_rows.append(matrix[lo:hi, :anchors].min(axis=0))
-        else:
-            anchor_rows.append(np.full(anchors, maxv, dtype=np.uint32))
-    prof.anchors = np.vstack(anchor_rows) if anchor_rows else np.zeros((0, anchors), np.uint32)
+    # Row ranges of every passage in one searchsorted; quotes keep only the shingles wholly
+    # inside them.
+    starts = np.array([p.start for p in prof.passages], dtype=np.int64)
+    ends = np.array([p.end if p.kind != "quote" else max(p.start, p.end - k + 1)
+                     for p in prof.passages], dtype=np.int64)
+    lo = np.searchsorted(rows, starts)
+    hi = np.searchsorted(rows, ends)
+    head = matrix[:, :anchors]
+    result = np.full((len(prof.passages), anchors), maxv, dtype=np.uint32)
+    quote = np.array([p.kind == "quote" for p in prof.passages], dtype=bool)
+    body = np.flatnonzero(~quote & (hi > lo))
+    if body.size:
+        # Paragraphs and windows partition the rows in order: one reduceat gives them all.
+        result[body] = np.minimum.reduceat(head, lo[body], axis=0)
+    for i in np.flatnonzero(quote & (hi > lo)).tolist():
+        result[i] = head[lo[i] : hi[i]].min(axis=0)
+    prof.anchors = result
     return prof
 
 

@@ -184,12 +184,12 @@ def minhash_only(texts: list[str]) -> float:
     import xxhash
     from datasketch import MinHash
 
-    from archive.fingerprint import tokenize
+    from archive.fingerprint import normalise, word_tokens
 
     started = time.perf_counter()
     batch: list[list[bytes]] = []
     for text in texts:
-        _, tokens, _, _ = tokenize(text)
+        tokens, _ = word_tokens(normalise(text))
         batch.append([" ".join(tokens[i : i + 5]).encode() for i in range(len(tokens) - 4)])
         if len(batch) == 500:
             MinHash.bulk(batch, num_perm=128, hashfunc=xxhash.xxh32_intdigest)

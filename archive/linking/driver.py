@@ -126,7 +126,15 @@ class _Linker:
 
     def load(self, ids: Iterable[int]) -> None:
         """Fetch metadata, text and citations of articles not in the cache."""
-        missing = sorted(set(ids) - set(self.cache))
+        # Keep the most recently loaded articles (candidates are mostly recent ones) and
+        # bound memory: a profile holds a few arrays per token. Evict before loading, so
+        # what this call loads is there for the caller.
+        if len(self.cache) > 6_000:
+            for key in list(self.cache)[: len(self.cache) - 3_000]:
+                del self.cache[key]
+        missing = sorted({i for i in ids if i not in self.cache})
+        if not missing:
+            return
         at = Article.__table__
         for i in range(0, len(missing), _CHUNK):
             chunk = missing[i : i + _CHUNK]
@@ -142,9 +150,6 @@ class _Linker:
                 )
                 self.cache[meta.id] = _Loaded(meta, r.text)
             self._load_citations(chunk)
-        if len(self.cache) > 20_000:
-            for key in list(self.cache)[: len(self.cache) - 10_000]:
-                del self.cache[key]
 
     def _load_citations(self, ids: Sequence[int]) -> None:
         ct = Citation.__table__
