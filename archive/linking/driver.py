@@ -365,7 +365,9 @@ class _Linker:
                     if outlet is not None and key in self.boilerplate.get(outlet, ()):
                         continue
                     shared[other] += 1
-            ranked = sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))
+            ranked = sorted(((o, n) for o, n in shared.items()
+                             if n >= self.params.min_shared_keys),
+                            key=lambda kv: (-kv[1], kv[0]))
             chosen = {other: "index" for other, _ in ranked[: self.params.max_candidates]}
             result[aid] = chosen
         self._citation_candidates(result, allowed)

@@ -47,6 +47,10 @@ class LinkParams:
     #: Two trusted dates closer than this cannot order two articles.
     date_tolerance_seconds: float = 60.0
     trusted_date_sources: tuple[str, ...] = TRUSTED_DATE_SOURCES
+    #: An index candidate must share at least this many keys: one shared anchor is usually a
+    #: common phrase that happens to be a passage minimum; a shared paragraph or quote meets
+    #: on all of its anchors, a spun copy on dozens. (Citation candidates are always verified.)
+    min_shared_keys: int = 2
     #: Most candidates verified per article (ranked by shared keys) against pathological buckets.
     max_candidates: int = 200
     #: Index settings: changing them needs a reindex (``link --rebuild`` does it).
