@@ -136,18 +136,20 @@ def make_world(n: int, seed: int) -> list[dict[str, Any]]:
             continue
         parent = int(rng.choice(originals[-5000:]))
         src = world[parent]["paras"]
+        # Template lines belong to the copying site (every site has its own), as in life.
+        site = i % 200
         if kind == "verbatim":
-            paras = ["Republished with permission."] + src
+            paras = [f"Republished with permission by Outlet {site} for its readers."] + src
         elif kind == "light_edit":
             paras = src[:]
             if len(paras) > 4:
                 paras.pop(int(rng.integers(1, len(paras))))
-            paras = [next(extra, ["An intro of our own for this copy."])[0]] + paras
+            paras = [next(extra, [f"An intro by Outlet {site} for this copy."])[0]] + paras
         elif kind == "excerpt":
-            paras = src[: max(1, len(src) // 3)] + ["Read more at the source."]
+            paras = src[: max(1, len(src) // 3)] + [f"Read more at the source, says Outlet {site}."]
         else:
             k = max(2, len(src) // 2)
-            own = next(extra, None) or ["Our own text."]
+            own = next(extra, None) or [f"Our own text at Outlet {site}."]
             paras = own[: max(2, len(own) // 2)] + src[:k]
         world.append({"paras": paras, "kind": kind, "parent": parent, "when": when})
     return world
@@ -179,14 +181,15 @@ def insert(engine: Any, world: list[dict[str, Any]]) -> None:
             conn.execute(sql_insert(Article.__table__), rows[i : i + 5000])
 
 
-def minhash_only(texts: list[str]) -> float:
-    """Seconds to compute the signatures alone: normalise, shingle, datasketch MinHash.bulk."""
+def minhash_only(texts: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds to compute the signatures alone: normalise, shingle, datasketch
+    ``MinHash.bulk`` with xxh32 (the library's batch API)."""
     import xxhash
     from datasketch import MinHash
 
     from archive.fingerprint import normalise, word_tokens
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     batch: list[list[bytes]] = []
     for text in texts:
         tokens, _ = word_tokens(normalise(text))
@@ -196,7 +199,7 @@ def minhash_only(texts: list[str]) -> float:
             batch = []
     if batch:
         MinHash.bulk(batch, num_perm=128, hashfunc=xxhash.xxh32_intdigest)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 def candidate_recall(texts: list[str], candidates: set[tuple[int, int]], ids: list[int],
@@ -257,14 +260,15 @@ def run_one(n: int, url: str | None, seed: int, recall: bool) -> dict[str, Any]:
         upgrade(engine)
         insert(engine, world)
         texts = ["\n\n".join(a["paras"]) for a in world]
-        baseline = minhash_only(texts)
+        baseline, baseline_cpu = minhash_only(texts)
         params = LinkParams(extra={"record_candidates": recall})
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         tail_marks: list[tuple[int, float]] = []
         report = link_new(engine, params, progress=lambda d, t: tail_marks.append(
             (d, time.perf_counter())))
         seconds = time.perf_counter() - started
+        cpu_seconds = time.process_time() - cpu
         # Marginal cost on a full archive: the last 10% of the run.
         cut = next((m for m in tail_marks if m[0] >= 0.9 * n), tail_marks[-1])
         tail = (started + seconds - cut[1]) / max(1, n - cut[0]) if cut[0] < n else None
@@ -278,6 +282,11 @@ def run_one(n: int, url: str | None, seed: int, recall: bool) -> dict[str, Any]:
             "ms_per_article_last_10pct": round(1000 * tail, 3) if tail else None,
             "minhash_only_seconds": round(baseline, 2),
             "ratio_to_minhash_only": round(seconds / baseline, 2),
+            "link_cpu_seconds": round(cpu_seconds, 2),
+            "minhash_only_cpu_seconds": round(baseline_cpu, 2),
+            "cpu_ratio_to_minhash_only": round(cpu_seconds / baseline_cpu, 2),
+            "timings": {k: round(v, 2) for k, v in report.timings.items()},
+            "load_average": os.getloadavg()[0],
             "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "rss_before_link_mib": round(rss_before / 1024, 1),
             "links": report.links_written, "pairs_verified": report.pairs_verified,
@@ -347,7 +356,8 @@ def main(argv: list[str] | None = None) -> int:
                       f"articles/s  {result['ms_per_article']:.2f} ms/article (last 10%: "
                       f"{result['ms_per_article_last_10pct']} ms)  minhash alone "
                       f"{1000 * result['minhash_only_seconds'] / n:.2f} ms/article  ratio "
-                      f"{result['ratio_to_minhash_only']:.2f}  peak RSS "
+                      f"{result['ratio_to_minhash_only']:.2f} (CPU time "
+                      f"{result['cpu_ratio_to_minhash_only']:.2f})  peak RSS "
                       f"{result['peak_rss_mib']:.0f} MiB  copies found "
                       f"{result['copies_found']}")
                 if "candidate_recall" in result:

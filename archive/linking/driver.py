@@ -629,10 +629,12 @@ def _link_batch(linker: _Linker, batch: list[int]) -> None:
     batch_set = set(batch)
     lt = Link.__table__
     at = Article.__table__
-    # A new (or changed) article starts from no links.
-    old_links = conn.execute(delete(lt).where(
-        lt.c.child_id.in_(batch) | lt.c.parent_id.in_(batch))).rowcount or 0
-    report.links_removed += old_links
+    # A new (or changed) article starts from no links; its old partners' stories change.
+    touching = lt.c.child_id.in_(batch) | lt.c.parent_id.in_(batch)
+    partners = {int(n) for row in conn.execute(select(lt.c.child_id, lt.c.parent_id)
+                                              .where(touching)) for n in row}
+    if partners:
+        report.links_removed += conn.execute(delete(lt).where(touching)).rowcount or 0
     reverify, buckets = linker.fingerprint(batch)
     keys = {aid: linker.cache[aid].keys.all() for aid in batch}  # type: ignore[union-attr]
     clock.lap("fingerprint_index")
@@ -642,14 +644,16 @@ def _link_batch(linker: _Linker, batch: list[int]) -> None:
 
     cands = linker.candidates(keys, allowed, skip_unlinked=True, buckets=buckets)
     clock.lap("candidates")
-    touched = linker.link_pairs(cands)
+    touched = linker.link_pairs(cands) | partners
     touched |= linker.reverify(reverify)
     clock.lap("verify_store")
     conn.execute(update(at).where(at.c.id.in_(batch)).values(linked_at=utcnow()))
-    redundancy.refresh(linker, redundancy.children_around(conn, touched | batch_set))
+    # Only articles whose links changed can change a story or a redundancy flag (the
+    # batch's articles start with no links, so those without a link now are alone).
+    redundancy.refresh(linker, redundancy.children_around(conn, touched))
     clock.lap("redundancy")
     report.articles += len(batch)
-    report.stories_updated += update_stories(conn, touched | batch_set, params)
+    report.stories_updated += update_stories(conn, touched, params)
     clock.lap("stories")
 
 

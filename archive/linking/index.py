@@ -21,7 +21,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import xxhash
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 
@@ -57,25 +56,47 @@ class ArticleKeys:
         return list(seen)
 
 
+_MIX1 = np.uint64(0xFF51AFD7ED558CCD)
+_MIX2 = np.uint64(0xC4CEB9FE1A85EC53)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _band_hashes(signature: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """A 32-bit hash of each band's ``rows`` values (a 64-bit multiply-xorshift mix)."""
+    values = signature[: bands * rows].astype(np.uint64).reshape(bands, rows)
+    with np.errstate(over="ignore"):
+        h = np.zeros(bands, dtype=np.uint64)
+        for r in range(rows):
+            h = (h ^ values[:, r]) * _GOLDEN
+            h ^= h >> np.uint64(29)
+        h *= _MIX1
+        h ^= h >> np.uint64(32)
+        h *= _MIX2
+        h ^= h >> np.uint64(29)
+    return h & np.uint64(0xFFFFFFFF)
+
+
 def article_keys(prof: Profile, params: LinkParams) -> ArticleKeys:
     """The keys of a fingerprinted profile (no hashing of text happens here)."""
     assert prof.signature is not None and prof.anchors is not None
     doc: list[int] = []
     if prof.has_shingle.any():
-        sig = np.ascontiguousarray(prof.signature[: params.bands * params.rows], dtype="<u4")
-        for band, chunk in enumerate(sig.reshape(params.bands, params.rows)):
-            doc.append((band << 32) | xxhash.xxh32_intdigest(chunk.tobytes()))
+        hashes = _band_hashes(prof.signature, params.bands, params.rows)
+        bands = np.arange(params.bands, dtype=np.uint64) << np.uint64(32)
+        doc = (bands | hashes).tolist()
     passages: list[list[int]] = []
-    rows_with = np.flatnonzero(prof.has_shingle)
-    for passage, anchors in zip(prof.passages, prof.anchors, strict=True):
-        lo, hi = np.searchsorted(rows_with, [passage.start, passage.end])
-        n_shingles = int(hi - lo)
-        if n_shingles == 0:
-            passages.append([])
-            continue
-        count = (params.anchors_long if n_shingles >= params.short_passage_shingles
-                 else params.anchors_short)
-        passages.append([((PASSAGE_BAND0 + j) << 32) | int(anchors[j]) for j in range(count)])
+    if prof.passages:
+        rows_with = np.flatnonzero(prof.has_shingle)
+        starts = np.array([p.start for p in prof.passages])
+        ends = np.array([p.end for p in prof.passages])
+        n_shingles = np.searchsorted(rows_with, ends) - np.searchsorted(rows_with, starts)
+        count = np.where(n_shingles >= params.short_passage_shingles, params.anchors_long,
+                         params.anchors_short)
+        count[n_shingles == 0] = 0
+        width = prof.anchors.shape[1]
+        bands = (np.arange(width, dtype=np.uint64) + np.uint64(PASSAGE_BAND0)) << np.uint64(32)
+        keys = (prof.anchors.astype(np.uint64) | bands).tolist()
+        passages = [row[:c] for row, c in zip(keys, count.tolist(), strict=True)]
     return ArticleKeys(doc, passages)
 
 
