@@ -22,7 +22,6 @@ from archive.models import Article, Citation, Link, Outlet, Story
 
 MAX_DEPTH = 12
 CREDIT_KINDS = ("credit", "dateline", "trace")
-DERIVATION_AND_CITES = ("duplicate", "near_duplicate", "excerpt", "partial_reuse", "cites")
 
 
 def _iso(value: datetime | None) -> str | None:

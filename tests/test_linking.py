@@ -80,6 +80,31 @@ def test_partial_reuse(world: World) -> None:
     assert 0.3 <= link.containment_child < 0.8
 
 
+def test_spun_copy_is_partial_reuse(world: World) -> None:
+    import random
+
+    from tests.linkhelpers import VOCAB
+
+    rng = random.Random(3)
+    paras = prose(15, 12)
+    spun = [" ".join(w if rng.random() > 0.2 else rng.choice(VOCAB) for w in p.split())
+            for p in paras]
+    orig = world.article("https://a.example/o", join(paras), "Orig", days=0)
+    copy = world.article("https://b.example/s", join(spun), "Spinner", days=20)
+    link_new(world.engine)
+    link = one_link(world.engine, copy, orig)
+    assert link.relation in ("partial_reuse", "near_duplicate")
+    assert link.jaccard < 0.5
+
+
+def test_short_page_sharing_a_line_is_not_a_copy(world: World) -> None:
+    line = "Republished with permission from our partners at the agency today"
+    world.article("https://a.example/o", join(prose(16, 6) + [line]), "Orig", days=0)
+    world.article("https://b.example/s", join([line, "Short note."]), "Other", days=2)
+    link_new(world.engine)
+    assert links(world.engine) == {}
+
+
 def test_quotes_with_credit_is_reuse_without_is_shares_quotes(world: World) -> None:
     q1, q2 = quote(1), quote(2)
     orig = world.article("https://a.example/o",
