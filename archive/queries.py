@@ -1,0 +1,285 @@
+"""Questions researchers ask of the link graph: the chain around an article, its origin,
+the stories.
+
+Results are plain dicts (JSON-ready, dates as ISO strings) so the CLI prints the same facts
+for people (Rich trees and tables) and for scripts (``--json``). Chains follow *direct* links:
+a link flagged redundant (a sibling or a shortcut, see ``archive.linking.redundancy``) is
+listed under ``also_similar`` instead of drawing a second path through the tree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.engine import Connection, Engine
+
+from archive.db import reader
+from archive.errors import ArchiveError
+from archive.linking.params import TRUSTED_DATE_SOURCES
+from archive.models import Article, Citation, Link, Outlet, Story
+
+MAX_DEPTH = 12
+CREDIT_KINDS = ("credit", "dateline", "trace")
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def find_article(conn: Connection, url: str) -> int:
+    """The archived article at ``url`` (its URL first, then a page naming it canonical)."""
+    at = Article.__table__
+    base = url.split("#", 1)[0]
+    variants = {base, base.rstrip("/"), base.rstrip("/") + "/"}
+    found = conn.execute(select(at.c.id).where(at.c.url.in_(variants))
+                         .order_by(at.c.id).limit(1)).scalar()
+    if found is None:
+        found = conn.execute(select(at.c.id).where(at.c.canonical_url.in_(variants))
+                             .order_by(at.c.id).limit(1)).scalar()
+    if found is None:
+        raise ArchiveError(
+            f"no archived article at {url}",
+            hint="check the URL (as crawled, or its canonical URL); `healthwire export "
+            "articles` lists what the archive holds",
+        )
+    return int(found)
+
+
+class _Graph:
+    """Lazy access to articles and links for one query."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.nodes: dict[int, dict[str, Any]] = {}
+        self.archived_outlets: set[str] | None = None
+
+    def node(self, aid: int) -> dict[str, Any]:
+        if aid not in self.nodes:
+            at, ot = Article.__table__, Outlet.__table__
+            row = self.conn.execute(
+                select(at.c.id, at.c.url, at.c.canonical_url, at.c.title, at.c.published_at,
+                       at.c.published_at_source, at.c.first_seen_at, at.c.story_id,
+                       ot.c.name.label("outlet"))
+                .select_from(at.outerjoin(ot, ot.c.id == at.c.outlet_id))
+                .where(at.c.id == aid)
+            ).one()
+            trusted = row.published_at_source in TRUSTED_DATE_SOURCES
+            self.nodes[aid] = {
+                "id": row.id, "url": row.url, "canonical_url": row.canonical_url,
+                "outlet": row.outlet, "title": row.title,
+                "published_at": _iso(row.published_at),
+                "published_at_source": row.published_at_source,
+                "first_seen_at": _iso(row.first_seen_at),
+                "date": _iso(row.published_at if trusted and row.published_at
+                             else row.first_seen_at),
+                "date_source": row.published_at_source if trusted and row.published_at
+                else "first-seen",
+                "story_id": row.story_id,
+                "credits": self.credits(aid),
+            }
+        return dict(self.nodes[aid])
+
+    def credits(self, aid: int) -> list[dict[str, Any]]:
+        """Outlets this article credits, and whether the archive holds any of their pages."""
+        ct, ot, at = Citation.__table__, Outlet.__table__, Article.__table__
+        rows = self.conn.execute(
+            select(ct.c.kind, ct.c.outlet_name, ct.c.outlet_id, ct.c.phrase, ot.c.name)
+            .select_from(ct.outerjoin(ot, ot.c.id == ct.c.outlet_id))
+            .where(ct.c.article_id == aid, ct.c.kind.in_(CREDIT_KINDS))
+        ).all()
+        out = []
+        for kind, raw, outlet_id, phrase, name in rows:
+            archived = False
+            if outlet_id is not None:
+                archived = bool(self.conn.execute(
+                    select(at.c.id).where(at.c.outlet_id == outlet_id).limit(1)).scalar())
+            out.append({"outlet": name or raw, "kind": kind, "phrase": phrase,
+                        "archived": archived})
+        return out
+
+    def links(self, aid: int, *, as_child: bool) -> list[dict[str, Any]]:
+        lt = Link.__table__
+        col, other = (lt.c.child_id, lt.c.parent_id) if as_child else (lt.c.parent_id,
+                                                                          lt.c.child_id)
+        rows = self.conn.execute(select(
+            other.label("other"), lt.c.relation, lt.c.jaccard, lt.c.containment_child,
+            lt.c.containment_parent, lt.c.shared_passages, lt.c.shared_chars, lt.c.lag_seconds,
+            lt.c.direction_reason, lt.c.confidence, lt.c.evidence, lt.c.method,
+        ).where(col == aid).order_by(lt.c.lag_seconds, other)).all()
+        return [{
+            "other": int(r.other), "relation": r.relation, "jaccard": r.jaccard,
+            "containment": r.containment_child, "containment_parent": r.containment_parent,
+            "shared_passages": r.shared_passages, "shared_chars": r.shared_chars,
+            "lag_days": round(r.lag_seconds / 86400, 3) if r.lag_seconds is not None else None,
+            "direction_reason": r.direction_reason, "confidence": r.confidence,
+            "redundant": (r.evidence or {}).get("redundant"),
+            "examples": (r.evidence or {}).get("examples", []),
+            "method": r.method,
+        } for r in rows]
+
+
+def _edge_node(graph: _Graph, link: dict[str, Any]) -> dict[str, Any]:
+    node = graph.node(link["other"])
+    node["link"] = {k: v for k, v in link.items() if k != "other"}
+    return node
+
+
+def _ancestors(graph: _Graph, aid: int, path: set[int], depth: int) -> tuple[list, list]:
+    parents: list[dict[str, Any]] = []
+    also: list[dict[str, Any]] = []
+    if depth > MAX_DEPTH:
+        return parents, also
+    for link in graph.links(aid, as_child=True):
+        if link["relation"] == "shares_quotes" or link["redundant"]:
+            also.append(_edge_node(graph, link))
+            continue
+        node = _edge_node(graph, link)
+        if link["other"] in path:
+            node["cycle"] = True
+        else:
+            node["parents"], node["also_similar"] = _ancestors(
+                graph, link["other"], path | {link["other"]}, depth + 1)
+        parents.append(node)
+    return parents, also
+
+
+def _descendants(graph: _Graph, aid: int, path: set[int], depth: int) -> list[dict[str, Any]]:
+    children: list[dict[str, Any]] = []
+    if depth > MAX_DEPTH:
+        return children
+    for link in graph.links(aid, as_child=False):
+        if link["relation"] == "shares_quotes" or link["redundant"]:
+            continue
+        node = _edge_node(graph, link)
+        if link["other"] in path:
+            node["cycle"] = True
+        else:
+            node["children"] = _descendants(graph, link["other"], path | {link["other"]},
+                                            depth + 1)
+        children.append(node)
+    return children
+
+
+def chain(engine: Engine, url: str) -> dict[str, Any]:
+    """The tree around an article: its ancestors up to the roots, and its descendants."""
+    with reader(engine).connect() as conn:
+        aid = find_article(conn, url)
+        graph = _Graph(conn)
+        node = graph.node(aid)
+        node["parents"], node["also_similar"] = _ancestors(graph, aid, {aid}, 0)
+        node["children"] = _descendants(graph, aid, {aid}, 0)
+        node["unarchived_credits"] = sorted(
+            {c["outlet"] for c in node["credits"] if not c["archived"] and c["outlet"]})
+        node["story"] = _story(conn, node["story_id"])
+        return node
+
+
+def _roots(tree: dict[str, Any]) -> list[dict[str, Any]]:
+    if not tree.get("parents"):
+        return [tree]
+    out: list[dict[str, Any]] = []
+    for parent in tree["parents"]:
+        out.extend(_roots(parent))
+    return out
+
+
+def _walk(tree: dict[str, Any]) -> list[dict[str, Any]]:
+    out = [tree]
+    for parent in tree.get("parents", []):
+        out.extend(_walk(parent))
+    return out
+
+
+def origin(engine: Engine, url: str) -> dict[str, Any]:
+    """The earliest archived source(s) of an article and the outlets credits name."""
+    tree = chain(engine, url)
+    seen: dict[int, dict[str, Any]] = {}
+    for root in _roots(tree):
+        summary = {k: root.get(k) for k in ("id", "url", "outlet", "title", "date",
+                                             "date_source", "published_at",
+                                             "published_at_source")}
+        seen[root["id"]] = summary
+    roots = sorted(seen.values(), key=lambda r: (r["date"] or "", r["id"]))
+    attributed: dict[str, dict[str, Any]] = {}
+    for node in _walk(tree):
+        for credit in node["credits"]:
+            if credit["outlet"]:
+                entry = attributed.setdefault(credit["outlet"], {
+                    "outlet": credit["outlet"], "archived": credit["archived"],
+                    "credited_by": []})
+                entry["credited_by"].append(node["url"])
+    is_root = not tree.get("parents")
+    return {
+        "url": tree["url"], "id": tree["id"], "is_root": is_root,
+        "roots": roots,
+        "attributed_origins": sorted(attributed.values(), key=lambda a: a["outlet"]),
+        "story_attributed_origin": (tree["story"] or {}).get("attributed_origin"),
+        "lag_days_from_roots": [
+            _lag_days(r["date"], tree["date"]) for r in roots] if not is_root else [],
+    }
+
+
+def _lag_days(earlier: str | None, later: str | None) -> float | None:
+    if not earlier or not later:
+        return None
+    delta = datetime.fromisoformat(later) - datetime.fromisoformat(earlier)
+    return round(delta.total_seconds() / 86400, 3)
+
+
+def _story(conn: Connection, story_id: int | None) -> dict[str, Any] | None:
+    if story_id is None:
+        return None
+    rows = stories_query(conn, story_ids=[story_id])
+    return rows[0] if rows else None
+
+
+def stories_query(conn: Connection, *, since: datetime | None = None, min_size: int = 2,
+                  limit: int | None = 50, order: str = "size",
+                  story_ids: list[int] | None = None) -> list[dict[str, Any]]:
+    st, at, ot = Story.__table__, Article.__table__, Outlet.__table__
+    stmt = (
+        select(st.c.id, st.c.size, st.c.attributed_origin, st.c.first_published_at,
+               st.c.last_published_at, at.c.url, at.c.title, ot.c.name.label("outlet"))
+        .select_from(st.outerjoin(at, at.c.id == st.c.root_article_id)
+                     .outerjoin(ot, ot.c.id == at.c.outlet_id))
+        .where(st.c.size >= min_size)
+    )
+    if story_ids is not None:
+        stmt = stmt.where(st.c.id.in_(story_ids))
+    if since is not None:
+        stmt = stmt.where(or_(st.c.last_published_at >= since, st.c.first_published_at >= since))
+    if order == "latest":
+        stmt = stmt.order_by(st.c.last_published_at.desc(), st.c.id)
+    else:
+        stmt = stmt.order_by(st.c.size.desc(), st.c.first_published_at, st.c.id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    out = []
+    for r in conn.execute(stmt):
+        span = None
+        if r.first_published_at and r.last_published_at:
+            span = round((r.last_published_at - r.first_published_at).total_seconds() / 86400, 3)
+        out.append({
+            "story_id": r.id, "size": r.size, "root_url": r.url, "root_outlet": r.outlet,
+            "root_title": r.title, "attributed_origin": r.attributed_origin,
+            "first_published_at": _iso(r.first_published_at),
+            "last_published_at": _iso(r.last_published_at), "span_days": span,
+        })
+    return out
+
+
+def stories(engine: Engine, *, since: datetime | None = None, min_size: int = 2,
+            limit: int | None = 50, order: str = "size") -> list[dict[str, Any]]:
+    """The largest (or latest) stories, each with its root and attributed origin."""
+    with reader(engine).connect() as conn:
+        return stories_query(conn, since=since, min_size=min_size, limit=limit, order=order)
+
+
+def link_counts(engine: Engine) -> dict[str, int]:
+    """Links per relation (for summaries)."""
+    lt = Link.__table__
+    with reader(engine).connect() as conn:
+        return {r: int(n) for r, n in conn.execute(
+            select(lt.c.relation, func.count()).group_by(lt.c.relation))}
