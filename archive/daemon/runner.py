@@ -18,6 +18,7 @@ Why it is built this way:
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import signal
@@ -47,8 +48,8 @@ from sqlalchemy.engine import Engine
 
 from archive import __version__
 from archive.cli_crawl import link_after_ingest
-from archive.config import Config, SourceConfig, load_config
-from archive.crawlrun import run_source
+from archive.config import Config, SourceConfig, dump_config, load_config
+from archive.crawlrun import log_dir, run_source
 from archive.daemon.schedule import is_overdue, make_trigger, schedule_unit
 from archive.daemon.status import DAEMON_LOCK
 from archive.db import open_archive, session_scope
@@ -76,7 +77,9 @@ class Daemon:
                 hint="pass --config PATH (see config/production.example.toml)",
             )
         self._config_path = config.path.resolve()
-        self._config = config
+        self._config = config  # as loaded; crawls get a snapshot of it (see _snapshot)
+        self._generation = 0
+        self._snapshots: list[Path] = []
         self._url = database_url
         self._db_override = db_override
         self._workers = workers
@@ -118,6 +121,7 @@ class Daemon:
         assert self._engine is not None
         with session_scope(self._engine) as session:
             sync_sources(session, self._config)
+        self._config = self._snapshot(self._config)
         self._reap_abandoned_runs()
         previous = self._install_signal_handlers()
         config = self._config
@@ -163,6 +167,8 @@ class Daemon:
         # Waits for running jobs: each sees stop_requested(), sends its child one SIGTERM,
         # waits for the flush (SIGKILL after kill_grace_seconds) and records the run.
         self._scheduler.shutdown(wait=True)
+        for path in self._snapshots:
+            path.unlink(missing_ok=True)
         log_event(logger, logging.INFO, "daemon_stopped", runs_started=self.runs_started)
 
     def _install_signal_handlers(self) -> dict[int, Any]:
@@ -229,6 +235,27 @@ class Daemon:
                 job.modify(misfire_grace_time=grace)
             self._applied[name] = key
 
+    def _snapshot(self, config: Config) -> Config:
+        """``config`` pointing at a private copy of itself, for the crawl processes.
+
+        A crawl process reads its configuration from the file it is given. Were that the
+        operator's file, an edit not yet accepted (or refused) by SIGHUP would reach the next
+        crawl; the snapshot keeps every crawl on the configuration the daemon has in force.
+        """
+        self._generation += 1
+        folder = log_dir(config)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"daemon-{os.getpid()}-config-{self._generation}.toml"
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(
+            f"# The configuration in force in healthwire daemon {os.getpid()}, from "
+            f"{self._config_path} (generation {self._generation}). Do not edit: it is "
+            "rewritten at each reload and removed at exit.\n" + dump_config(config),
+            encoding="utf-8")
+        temporary.replace(path)
+        self._snapshots.append(path)
+        return dataclasses.replace(config, path=path)
+
     def _last_started(self) -> dict[str, datetime]:
         """When each source's latest recorded crawl started (any outcome, any process)."""
         assert self._engine is not None
@@ -237,7 +264,7 @@ class Daemon:
                 select(Source.name, func.max(CrawlRun.started_at))
                 .join(CrawlRun, CrawlRun.source_id == Source.id)
                 .where(CrawlRun.kind == "crawl").group_by(Source.name)
-            ).tuples().all()
+            ).all()
         return {name: started for name, started in rows if started is not None}
 
     def _reload_config(self) -> None:
@@ -259,6 +286,7 @@ class Daemon:
         assert self._engine is not None
         with session_scope(self._engine) as session:
             sync_sources(session, config)
+        config = self._snapshot(config)
         self._config = config
         self._apply(config, plan)
         log_event(logger, logging.INFO, "config_reloaded", config=str(self._config_path),
@@ -368,7 +396,7 @@ class Daemon:
             rows = session.execute(
                 select(Source.name, CrawlRun.id).join(CrawlRun, CrawlRun.source_id == Source.id)
                 .where(CrawlRun.outcome == "running", CrawlRun.kind == "crawl")
-            ).tuples().all()
+            ).all()
         by_source: dict[str, list[int]] = {}
         for name, run_id in rows:
             by_source.setdefault(name, []).append(run_id)

@@ -87,7 +87,7 @@ def source_statuses(engine: Engine, config: Config,
     zone = ZoneInfo(config.daemon.timezone)
     out: list[SourceStatus] = []
     with session_scope(engine, readonly=True) as session:
-        ids = dict(session.execute(select(Source.name, Source.id)).tuples().all())
+        ids = dict(session.execute(select(Source.name, Source.id)).all())
         for source in config.sources:
             runs: list[CrawlRun] = []
             if source.name in ids:
