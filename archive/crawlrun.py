@@ -96,8 +96,12 @@ def run_source(
     time_limit: float | None = None,
     on_progress: Callable[[int], None] | None = None,
     stop_requested: Callable[[], bool] | None = None,
+    on_start: Callable[[int, int, Path], None] | None = None,
 ) -> RunSummary:
     """Crawl ``source`` once in a child process; return when it has ended and been recorded.
+
+    ``on_start(run_id, pid, log_path)`` is called once the run row exists and the child has
+    started, so a caller (the daemon) can name the run in every log line about it.
 
     Raises :class:`ArchiveError` if another process is crawling the same source.
     """
@@ -127,6 +131,8 @@ def run_source(
             child = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
                                      env=_child_env(config, database_url), cwd=os.getcwd(),
                                      start_new_session=True)
+            if on_start is not None:
+                on_start(run_id, child.pid, log_path)
             outcome_override = _wait(child, limit, grace, engine, run_id, on_progress,
                                      stop_requested)
         return _finish(engine, source.name, run_id, child.returncode, outcome_override,
