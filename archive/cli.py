@@ -212,14 +212,13 @@ def _human_bytes(size: int) -> str:
 def _register_commands() -> None:
     """Commands that live in their own modules (imported late: they import this one)."""
     from archive.cli_crawl import crawl, import_warc
+    from archive.cli_daemon import daemon, status
+    from archive.cli_extract import extract
+    from archive.cli_link import chain_cmd, export_cmd, link_cmd, origin_cmd, stories_cmd
 
-    app.add_command(crawl)
-    app.add_command(import_warc)
-    try:
-        from archive.cli_extract import extract
-    except ImportError:
-        return
-    app.add_command(extract, "extract")
+    for command in (crawl, import_warc, extract, link_cmd, chain_cmd, origin_cmd, stories_cmd,
+                    export_cmd, daemon, status):
+        app.add_command(command)
 
 
 _register_commands()

@@ -22,13 +22,11 @@ from archive.warc import WarcResponse, iter_responses
 
 
 def link_after_ingest(engine: Any, config: Any) -> dict[str, Any]:
-    """Link the new articles (the linker's own report), or say that linking is not built."""
-    try:
-        from archive.linking import link_new  # type: ignore[attr-defined]
-    except ImportError:
-        return {"linked": False, "reason": "linking is not available in this build"}
-    report = link_new(engine, config.link)
-    return {"linked": True, **(report if isinstance(report, dict) else vars(report))}
+    """Link the articles that arrived (or changed) since the last linking, and report it."""
+    from archive.linking import LinkParams, link_new
+
+    report = link_new(engine, LinkParams.from_settings(config.link))
+    return {"linked": True, **report.as_dict()}
 
 
 def _summary_table(summaries: list[RunSummary]) -> Table:
@@ -107,8 +105,11 @@ def crawl(ctx: click.Context, sources: tuple[str, ...], time_limit: float | None
         console.print(_summary_table(summaries))
         for s in failed:
             console.print(f"[red]{s.source}[/]: {s.error or s.finish_reason or s.outcome}")
-        if not linking.get("linked"):
-            console.print(f"[dim]{linking['reason']}[/]")
+        console.print(
+            f"linked {linking['articles']} new articles: {linking['links_written']} links "
+            f"({', '.join(f'{k} {v}' for k, v in sorted(linking['relations'].items())) or 'none'})"
+            f", {linking['stories_updated']} stories updated"
+        )
     if failed:
         raise click.exceptions.Exit(1)
 

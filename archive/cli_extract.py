@@ -10,10 +10,11 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-import typer
+import click
 from rich.console import Console
 from rich.table import Table
 
+from archive.errors import ArchiveError
 from archive.extraction import ExtractedPage, extract_page, to_dict
 
 
@@ -23,27 +24,25 @@ def _parse_fetched(value: str | None) -> datetime | None:
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as err:
-        raise typer.BadParameter(f"not an ISO 8601 date-time: {value!r}") from err
+        raise click.BadParameter(f"not an ISO 8601 date-time: {value!r}") from err
 
 
-def extract(
-    file: Path,
-    url: str = typer.Option(..., "--url", help="The URL the page was fetched from."),
-    json_output: bool = typer.Option(False, "--json", help="Print the record as JSON."),
-    fetched_at: str | None = typer.Option(
-        None, "--fetched-at", help="When the page was fetched (ISO 8601); default: now."
-    ),
-) -> None:
+@click.command("extract")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--url", required=True, help="The URL the page was fetched from.")
+@click.option("--json", "json_output", is_flag=True, help="Print the record as JSON.")
+@click.option("--fetched-at", "fetched_at", default=None, metavar="ISO-DATE",
+              help="When the page was fetched (ISO 8601); default: now.")
+def extract(file: Path, url: str, json_output: bool, fetched_at: str | None) -> None:
     """Show what the extractor finds in one saved page: fields, credits, quotes, problems."""
-    err = Console(stderr=True)
     try:
         body = file.read_bytes()
     except OSError as exc:
-        err.print(f"[red]error:[/red] cannot read {file}: {exc.strerror or exc}")
-        raise typer.Exit(1) from None
+        raise ArchiveError(f"cannot read {file}: {exc.strerror or exc}",
+                           hint="pass the path of a saved HTML page") from None
     page = extract_page(body, url, fetched_at=_parse_fetched(fetched_at))
     if json_output:
-        typer.echo(json.dumps(to_dict(page), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(to_dict(page), ensure_ascii=False, indent=2))
         return
     _show(page, Console())
 

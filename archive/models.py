@@ -345,3 +345,7 @@ TABLES = (
     Citation,
     Link,
 )
+
+# The linker's own tables (fingerprint index, boilerplate, state) live with the linker; they
+# belong to this metadata so migrations and drift checks see them.
+from archive.linking import models as _linking_models  # noqa: E402,F401
