@@ -95,8 +95,12 @@ def _absolute(url: str | None, base: str) -> str | None:
     """Resolve `url` against `base`; None unless the result is a well-formed http(s) URL."""
     if not url:
         return None
+    absolute = url.strip()
     try:
-        absolute = urljoin(base, url.strip()) if base else url.strip()
+        absolute = urljoin(base, absolute) if base else absolute
+    except ValueError:
+        pass  # a malformed base: an absolute `url` still stands on its own
+    try:
         parts = urlsplit(absolute)
         _ = parts.hostname  # raises on a malformed netloc such as "[::1"
     except ValueError:
