@@ -9,6 +9,7 @@ references) all work on that one tree.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -96,10 +97,9 @@ def _absolute(url: str | None, base: str) -> str | None:
     if not url:
         return None
     absolute = url.strip()
-    try:
+    # A malformed base raises: an absolute `url` then still stands on its own.
+    with contextlib.suppress(ValueError):
         absolute = urljoin(base, absolute) if base else absolute
-    except ValueError:
-        pass  # a malformed base: an absolute `url` still stands on its own
     try:
         parts = urlsplit(absolute)
         _ = parts.hostname  # raises on a malformed netloc such as "[::1"
