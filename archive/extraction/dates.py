@@ -97,7 +97,11 @@ def parse_date(raw: str | None) -> tuple[datetime, str] | None:
         try:
             with warnings.catch_warnings():  # unknown zone names ("CEST") are read as naive
                 warnings.simplefilter("ignore", du_parser.UnknownTimezoneWarning)
-                value = du_parser.parse(text, fuzzy=False, default=datetime(1, 1, 1))
+                # Dotted numeric dates (03.05.2024) are day-first wherever they are written.
+                dayfirst = re.search(r"\b\d{1,2}\.\s?\d{1,2}\.\s?\d{4}\b", text) is not None
+                value = du_parser.parse(
+                    text, fuzzy=False, default=datetime(1, 1, 1), dayfirst=dayfirst
+                )
         except (ValueError, OverflowError, TypeError, du_parser.ParserError):
             return None
         if value.year == 1:
