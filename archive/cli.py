@@ -221,7 +221,8 @@ def _register_commands() -> None:
         app.add_command(command)
 
 
-_register_commands()
+if __name__ != "__main__":  # run as a script, the imported copy below registers them
+    _register_commands()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,7 +33,7 @@ from .fields import (
     not_the_site,
     split_authors,
 )
-from .metadata import jsonld_authors, read_meta
+from .metadata import declared_page_type, jsonld_authors, read_meta
 from .model import (
     Credit,
     DateCandidate,
@@ -156,6 +156,7 @@ def _extract(
         page.problems.append("page could not be parsed as HTML")
 
     meta = read_meta(tree, url) if tree is not None else None
+    page.page_type = declared_page_type(meta) if meta is not None else None
     if meta:
         page.problems.extend(meta.problems)
     date_evidence = _gather_dates(page, tree, meta, url, hints, fetched)
