@@ -547,8 +547,7 @@ def _lock(conn: Connection) -> None:
         # Scoped to this archive's schema: archives sharing one database do not wait on each
         # other (advisory locks are database-wide).
         conn.exec_driver_sql(
-            f"SELECT pg_advisory_xact_lock(hashtext(current_schema()), "
-            f"({_PG_LOCK} % 2147483647)::int4)"
+            f"SELECT pg_advisory_xact_lock(hashtext(current_schema()), {_PG_LOCK % 2147483647})"
         )
     elif conn.dialect.name == "sqlite":
         conn.exec_driver_sql("PRAGMA cache_size = -262144")
