@@ -333,7 +333,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.child:
         n, url, recall = int(args.child[0]), args.child[1], args.child[2] == "1"
-        print(json.dumps(run_one(n, None if url == "-" else url, args.seed, recall)))
+        result = run_one(n, None if url == "-" else url, args.seed, recall)
+        # Also kept on disk, so a long series interrupted late keeps what it measured.
+        with (Path(tempfile.gettempdir()) / "healthwire-link-scale.jsonl").open("a") as fh:
+            fh.write(json.dumps(result) + "\n")
+        print(json.dumps(result))
         return 0
     results = []
     for backend in args.backends:
