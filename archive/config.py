@@ -70,6 +70,19 @@ class LinkSettings:
     excerpt_containment: float = 0.8
     partial_reuse_containment: float = 0.3
     min_shared_passages: int = 1
+    #: The rest are documented in docs/linking.md; every value is stored with each link.
+    min_passage_words: int = 12
+    min_quote_words: int = 8
+    min_reuse_chars: int = 300
+    rewrite_containment: float = 0.15
+    min_shared_shingles: int = 15
+    excerpt_max_coverage: float = 0.67
+    boilerplate_min_pages: int = 3
+    date_tolerance_seconds: float = 60.0
+    trusted_date_sources: tuple[str, ...] = ("jsonld", "meta", "time-tag", "url", "feed",
+                                             "sitemap")
+    min_shared_keys: int = 2
+    max_candidates: int = 200
 
 
 @dataclass(frozen=True)
@@ -352,6 +365,14 @@ def _check_settings(sections: dict[str, dict[str, Any]], problems: _Problems) ->
         ("daemon", "crawl_time_limit_seconds"): 1,
         ("daemon", "kill_grace_seconds"): 0,
         ("link", "min_shared_passages"): 1,
+        ("link", "min_passage_words"): 3,
+        ("link", "min_quote_words"): 3,
+        ("link", "min_reuse_chars"): 0,
+        ("link", "min_shared_shingles"): 1,
+        ("link", "boilerplate_min_pages"): 2,
+        ("link", "date_tolerance_seconds"): 0,
+        ("link", "min_shared_keys"): 1,
+        ("link", "max_candidates"): 1,
     }
     for (section, key), minimum in positive.items():
         value = sections[section].get(key)
@@ -361,7 +382,7 @@ def _check_settings(sections: dict[str, dict[str, Any]], problems: _Problems) ->
                 problems.line_of(section, key),
             )
     for key in ("duplicate_jaccard", "near_duplicate_jaccard", "excerpt_containment",
-                "partial_reuse_containment"):
+                "partial_reuse_containment", "rewrite_containment", "excerpt_max_coverage"):
         value = sections["link"].get(key)
         if value is not None and not 0 < value <= 1:
             problems.add(f"link.{key}", f"must be in (0, 1], got {value}",
@@ -373,6 +394,13 @@ def _check_settings(sections: dict[str, dict[str, Any]], problems: _Problems) ->
     if database is not None and not re.match(r"^(sqlite|postgres(ql)?)(\+\w+)?://", database):
         problems.add("archive.database", f"{database!r} is not a sqlite:// or postgresql:// URL",
                      problems.line_of("archive", "database"))
+    from archive.models import DATE_SOURCES
+
+    for source in sections["link"].get("trusted_date_sources", ()):
+        if source not in DATE_SOURCES:
+            problems.add("link.trusted_date_sources",
+                         f"{source!r} is not a date source (one of {', '.join(DATE_SOURCES)})",
+                         problems.line_of("link", "trusted_date_sources"))
     timezone = sections["daemon"].get("timezone")
     if timezone is not None:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
