@@ -136,7 +136,7 @@ class Daemon:
         self._scheduler.add_listener(self._on_scheduler_event,
                                      EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES
                                      | EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
-        self._apply(config, self._plan(config))
+        self._apply(config, self._plan(config), self._last_started())
         linker = threading.Thread(target=self._linker_loop, name="linker", daemon=True)
         linker.start()
         self._scheduler.start()
@@ -205,14 +205,14 @@ class Daemon:
         return {s.name: (s, make_trigger(s.schedule, zone))
                 for s in config.sources if s.enabled and s.schedule}
 
-    def _apply(self, config: Config, plan: dict[str, tuple[SourceConfig, CronTrigger]]) -> None:
+    def _apply(self, config: Config, plan: dict[str, tuple[SourceConfig, CronTrigger]],
+               last_started: dict[str, datetime]) -> None:
         """Make the scheduler's jobs match ``plan``: add, reschedule, remove.
 
         A job whose schedule did not change is left alone (its next run stands). A new job
         runs at once if its source is overdue according to the archive.
         """
         assert self._scheduler is not None
-        last_started = self._last_started()
         now = utcnow()
         grace = config.daemon.misfire_grace_seconds
         for job in self._scheduler.get_jobs():
@@ -291,11 +291,18 @@ class Daemon:
                       config=str(self._config_path), reason=exc.message)
             return
         assert self._engine is not None
-        with session_scope(self._engine) as session:
-            sync_sources(session, config)
+        try:
+            last_started = self._last_started()
+            with session_scope(self._engine) as session:
+                sync_sources(session, config)
+        except Exception as exc:  # the database is away: nothing changed, try again later
+            log_event(logger, logging.ERROR, "config_rejected",
+                      "the archive could not be read; the old configuration stays in force",
+                      config=str(self._config_path), reason=f"{type(exc).__name__}: {exc}")
+            return
         config = self._snapshot(config)
         self._config = config
-        self._apply(config, plan)
+        self._apply(config, plan, last_started)
         log_event(logger, logging.INFO, "config_reloaded", config=str(self._config_path),
                   sources=sorted(self._applied))
 
