@@ -25,7 +25,7 @@ from archive import __version__
 from archive.config import DATABASE_ENV, Config, load_config
 from archive.errors import ArchiveError
 
-console = Console(soft_wrap=True)
+console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
 
 
@@ -107,11 +107,14 @@ def init(ctx: click.Context, json_output: bool) -> None:
                     "warc_dir": str(warc_dir)})
         return
     if before is None:
-        console.print(f"Created the archive at [bold]{where}[/] (schema revision {after}).")
+        console.print(f"Created the archive at [bold]{where}[/] (schema revision {after}).",
+                      soft_wrap=True)
     elif before == after:
-        console.print(f"The archive at [bold]{where}[/] is up to date (revision {after}).")
+        console.print(f"The archive at [bold]{where}[/] is up to date (revision {after}).",
+                      soft_wrap=True)
     else:
-        console.print(f"Upgraded the archive at [bold]{where}[/] from {before} to {after}.")
+        console.print(f"Upgraded the archive at [bold]{where}[/] from {before} to {after}.",
+                      soft_wrap=True)
     console.print(f"WARC files go to [bold]{warc_dir}[/].")
 
 
@@ -221,7 +224,8 @@ def _register_commands() -> None:
         app.add_command(command)
 
 
-_register_commands()
+if __name__ != "__main__":  # run as a script, the imported copy below registers them
+    _register_commands()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -46,6 +46,8 @@ R = TypeVar("R")
 MIN_ARTICLE_WORDS = 60
 _TRACKING_PARAMS = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "ocid", "cmpid")
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+#: Date sources that are the page's own statement about itself (not a guess from its text).
+PAGE_DATE_SOURCES = ("jsonld", "meta", "time-tag")
 
 
 def normalise_url(url: str) -> str:
@@ -117,10 +119,31 @@ def resolve_outlet(
         session, Outlet, {"name": outlet_name},
         {"role": role or (known.role if known else "unknown")},
     )
+    claim_credits(session, outlet)
     if role and outlet.role == "unknown":
         outlet.role = role
     get_or_create(session, OutletDomain, {"domain": host}, {"outlet_id": outlet.id})
     return outlet
+
+
+def outlet_name_variants(name: str) -> list[str]:
+    """The names an outlet may be archived under: as written, and the known outlet's name
+    and aliases ("Slate" credits the outlet configured as "Slate.fr")."""
+    known = match_outlet(name)
+    variants = [name]
+    if known is not None:
+        variants += [known.name, *known.aliases]
+    return list(dict.fromkeys(variants))
+
+
+def claim_credits(session: Session, outlet: Outlet) -> None:
+    """Point earlier credits that name this outlet (by any of its names) at it."""
+    session.execute(
+        update(Citation)
+        .where(Citation.outlet_id.is_(None),
+               Citation.outlet_name.in_(outlet_name_variants(outlet.name)))
+        .values(outlet_id=outlet.id)
+    )
 
 
 def get_or_create(session: Session, model: type[T], key: dict[str, object],
@@ -227,20 +250,21 @@ def _link_citation_targets(session: Session, article: Article) -> None:
     found = dict(session.execute(
         select(Article.url, Article.id).where(Article.url.in_(wanted))
     ).all()) if wanted else {}
-    names = {}
+    names: dict[int, list[str]] = {}
     for citation in citations:
         if citation.outlet_name:
-            known = match_outlet(citation.outlet_name)
-            names[citation.id] = known.name if known else citation.outlet_name
+            names[citation.id] = outlet_name_variants(citation.outlet_name)
+    every = {name for variants in names.values() for name in variants}
     outlets = dict(session.execute(
-        select(Outlet.name, Outlet.id).where(Outlet.name.in_(set(names.values())))
-    ).all()) if names else {}
+        select(Outlet.name, Outlet.id).where(Outlet.name.in_(every))
+    ).all()) if every else {}
     for citation in citations:
         target = found.get(citation.target_url) if citation.target_url else None
         if target is not None and target != article.id:
             citation.target_article_id = target
         if citation.id in names:
-            citation.outlet_id = outlets.get(names[citation.id])
+            citation.outlet_id = next(
+                (outlets[n] for n in names[citation.id] if n in outlets), None)
 
 
 def needs_extraction(exchange: HttpExchange) -> bool:
@@ -297,9 +321,12 @@ def ingest_page(
         return result
     page = extracted or extract_for(exchange, hints=hints, hint_title=hint_title)
     result.links = [link for link, _anchor in page.links]
-    if len(page.text.split()) < MIN_ARTICLE_WORDS:
+    listing = page.page_type == "listing" and page.published_at_source not in PAGE_DATE_SOURCES
+    if listing or len(page.text.split()) < MIN_ARTICLE_WORDS:
         result.outcome = "not_article"
-        result.reason = "; ".join(page.problems) or "too little main text for an article"
+        result.reason = ("the page declares itself a listing (og:type/JSON-LD) and states no "
+                         "publication date of its own" if listing else
+                         "; ".join(page.problems) or "too little main text for an article")
         if existing is not None:
             existing.last_seen_at = now
             existing.next_check_at = now + recheck_after
@@ -312,6 +339,7 @@ def ingest_page(
         "language_source": page.language_source,
         "published_at_precision": page.published_at_precision,
         "encoding": page.encoding,
+        "page_type": page.page_type,
         "subheadings": page.subheadings,
         "quotes": [{"text": q.text, "style": q.style} for q in page.quotes],
         "mentioned_dates": [

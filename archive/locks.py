@@ -21,9 +21,15 @@ from archive.db import normalise_url
 
 
 def _lock_key(name: str) -> int:
-    """A stable signed 64-bit key for an advisory lock."""
-    value = zlib.crc32(f"healthwire:{name}".encode()) | (0x4857 << 32)  # 'HW' in the high bits
-    return value - (1 << 64) if value >= (1 << 63) else value
+    """A stable signed 32-bit key for an advisory lock named ``name``."""
+    value = zlib.crc32(f"healthwire:{name}".encode())
+    return value - (1 << 32) if value >= (1 << 31) else value
+
+
+# Advisory locks are database-wide; the first key scopes them to this archive's schema, so
+# archives sharing one PostgreSQL database (or tests, each in its own schema) never collide.
+_TRY = "SELECT pg_try_advisory_lock(hashtext(current_schema()), :k)"
+_UNLOCK = "SELECT pg_advisory_unlock(hashtext(current_schema()), :k)"
 
 
 class NamedLock:
@@ -51,8 +57,7 @@ class NamedLock:
             return True
         self._engine = create_engine(self.url, poolclass=None, pool_size=1, max_overflow=0)
         self._conn = self._engine.connect()
-        got = self._conn.execute(text("SELECT pg_try_advisory_lock(:k)"),
-                                 {"k": _lock_key(self.name)}).scalar()
+        got = self._conn.execute(text(_TRY), {"k": _lock_key(self.name)}).scalar()
         self._conn.commit()
         if not got:
             self._close()
@@ -64,7 +69,7 @@ class NamedLock:
                 self._file_lock.release()
             return
         if self._conn is not None:
-            self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _lock_key(self.name)})
+            self._conn.execute(text(_UNLOCK), {"k": _lock_key(self.name)})
             self._conn.commit()
         self._close()
 

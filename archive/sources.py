@@ -11,12 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from archive.config import Config, SourceConfig
-from archive.ingest import get_or_create, host_of
+from archive.ingest import claim_credits, get_or_create, host_of
 from archive.models import Outlet, OutletDomain, Source
 
 
 def _outlet(session: Session, source: SourceConfig) -> Outlet:
     outlet = get_or_create(session, Outlet, {"name": source.outlet}, {"role": source.role})
+    claim_credits(session, outlet)
     if source.role != "unknown":
         outlet.role = source.role
     hosts = list(source.domains)

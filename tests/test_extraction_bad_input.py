@@ -195,3 +195,34 @@ def test_failure_inside_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(extraction, "read_meta", boom)
     page = extract_page(b"<html><body><p>hello</p></body></html>", URL)
     assert any("extraction failed: RuntimeError" in p for p in page.problems)
+
+
+@pytest.mark.parametrize("url", ["", "not a url", "http://[::1", "ftp://x.example/a"])
+def test_malformed_page_urls_never_raise(url: str) -> None:
+    body = (FIXTURES / "wire-copy.html").read_bytes()
+    page = extract_page(body, url, fetched_at=FETCHED)
+    assert not any(p.startswith("extraction failed") for p in page.problems)
+    assert page.title == "Measles cases climb in three states as vaccination rates slip"
+    assert page.canonical_url == "https://apnews.com/article/measles-cases-vaccination-0a1b2c3d"
+
+
+def test_mutated_fixtures_never_fail() -> None:
+    """Random cuts, insertions and junk in real-shaped pages: a record every time."""
+    rng = random.Random(11)
+    sources = sorted(FIXTURES.glob("*.html"))
+    junk = [b"<", b"</article>", b'<time datetime="0000-00-00">', b"\xff\xfe", b"&#xD800;",
+            b'<script type="application/ld+json">{"datePublished": "9999-99-99"']
+    for _ in range(40):
+        body = bytearray(rng.choice(sources).read_bytes())
+        for _ in range(rng.randrange(1, 15)):
+            pos = rng.randrange(len(body)) if body else 0
+            choice = rng.randrange(3)
+            if choice == 0:
+                del body[pos : pos + rng.randrange(1, 300)]
+            elif choice == 1:
+                body[pos:pos] = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 20)))
+            else:
+                body[pos:pos] = rng.choice(junk)
+        page = extract_page(bytes(body), URL, fetched_at=FETCHED)
+        json.dumps(to_dict(page))
+        assert not any("extraction failed" in p for p in page.problems), page.problems

@@ -241,3 +241,15 @@ def test_loose_text_in_the_extracted_body_is_a_paragraph() -> None:
         ("p", "Lead text."), ("head", "Subhead"), ("p", "Loose paragraph after it."),
         ("p", "Para."),
     ]
+
+
+def test_credits_to_the_page_itself_or_our_newsletter_are_not_credits() -> None:
+    assert find_credits(["“It was terrible,” she told the BBC."], own_site="BBC News") == []
+    assert find_credits(["LONDON (Reuters) - Shares fell."], own_site="Reuters") == []
+    assert find_credits(["Sign up for our daily newsletter to get the news."]) == []
+    assert ("BBC", "told") in _credits("“It was terrible,” she told the BBC.")
+
+
+def test_dotted_numeric_dates_are_day_first() -> None:
+    value, precision = parse_date("03.05.2024 14:00")
+    assert (value.month, value.day, precision) == (5, 3, "local")

@@ -175,3 +175,27 @@ def test_http_errors_are_captured_not_articles(engine: Engine, warc) -> None:
 )
 def test_normalise_url(url: str, expected: str) -> None:
     assert normalise_url(url) == expected
+
+
+def _section_front(og_type: str, published: str = "") -> bytes:
+    teasers = "".join(
+        f'<div class="teaser"><h2><a href="/s/{i}">Story {i}</a></h2><p>{PARAS[i % 3]}</p></div>'
+        for i in range(4)
+    )
+    date = f'<meta property="article:published_time" content="{published}">' if published else ""
+    return (f'<!doctype html><html lang="en"><head><title>Health News</title>'
+            f'<meta property="og:type" content="{og_type}">{date}</head><body><main>'
+            f"<h1>Health News</h1>{teasers}</main></body></html>").encode()
+
+
+def test_section_front_declared_as_listing_is_not_an_article(engine: Engine, warc) -> None:
+    result = fetch(engine, warc, "https://news.example/health/", _section_front("website"))
+    assert result.outcome == "not_article"
+    assert "listing" in (result.reason or "")
+
+
+def test_page_stating_its_own_date_stays_an_article_whatever_its_og_type(engine: Engine,
+                                                                          warc) -> None:
+    result = fetch(engine, warc, "https://news.example/story",
+                   _section_front("website", published="2022-06-05T10:00:00Z"))
+    assert result.outcome == "new", result.reason

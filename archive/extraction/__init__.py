@@ -9,6 +9,7 @@ references) all work on that one tree.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -32,7 +33,7 @@ from .fields import (
     not_the_site,
     split_authors,
 )
-from .metadata import jsonld_authors, read_meta
+from .metadata import declared_page_type, jsonld_authors, read_meta
 from .model import (
     Credit,
     DateCandidate,
@@ -92,13 +93,27 @@ def _first_h1(tree: lxml_html.HtmlElement) -> str | None:
 
 
 def _absolute(url: str | None, base: str) -> str | None:
+    """Resolve `url` against `base`; None unless the result is a well-formed http(s) URL."""
     if not url:
         return None
+    absolute = url.strip()
+    # A malformed base raises: an absolute `url` then still stands on its own.
+    with contextlib.suppress(ValueError):
+        absolute = urljoin(base, absolute) if base else absolute
     try:
-        absolute = urljoin(base, url.strip()) if base else url.strip()
+        parts = urlsplit(absolute)
+        _ = parts.hostname  # raises on a malformed netloc such as "[::1"
     except ValueError:
         return None
-    return absolute if urlsplit(absolute).scheme in ("http", "https") else None
+    return absolute if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def _host(url: str | None) -> str | None:
+    """The URL's host name, or None for a missing or malformed URL."""
+    try:
+        return urlsplit(url).hostname if url else None
+    except ValueError:
+        return None
 
 
 def extract_page(
@@ -141,6 +156,7 @@ def _extract(
         page.problems.append("page could not be parsed as HTML")
 
     meta = read_meta(tree, url) if tree is not None else None
+    page.page_type = declared_page_type(meta) if meta is not None else None
     if meta:
         page.problems.extend(meta.problems)
     date_evidence = _gather_dates(page, tree, meta, url, hints, fetched)
@@ -166,7 +182,7 @@ def _extract(
         page.problems.append("no main text")
 
     ld = (meta.jsonld if meta else None) or {}
-    host = urlsplit(url).hostname if url else None
+    host = _host(url)
     known = match_domain(host)
     page.site_name = (
         (meta.first("og:site_name", "application-name") if meta else None)

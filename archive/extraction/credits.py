@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from archive.outlets import match_outlet
+from archive.outlets import KnownOutlet, match_outlet, normalize_name
 
 from .model import Credit
 
@@ -63,8 +63,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str], bool]] = [
         rf"\b[Aa]ccording\s+to\s+(?:a\s+(?:report|story|article)\s+(?:by|in|from)\s+)?{_THE}"
         rf"(?P<name>{_NAME})"), False),
     ("trace", re.compile(
-        rf"\b(?:Sign\s+up\s+for|Subscribe\s+to|Inscrivez-vous\s+à)\s+{_THE}(?P<name>{_NAME})"
-        r"(?:['’]s)?\s+(?:newsletters?|daily|weekly)", re.I), True),
+        rf"\b(?i:sign\s+up\s+for|subscribe\s+to|inscrivez-vous\s+à)\s+{_THE}(?P<name>{_NAME})"
+        r"(?:['’]s)?\s+(?i:newsletters?|daily|weekly)"), True),
     ("trace", re.compile(
         rf"\b(?:Download|Get)\s+the\s+(?P<name>{_NAME})\s+app\b"), True),
 ]
@@ -87,7 +87,6 @@ _NEEDLES: dict[str, tuple[str, ...]] = {
 }
 _DATELINE = re.compile(r"^.{0,60}?\((?P<name>[A-Z][\w!. ]{1,24}?)\)\s*(?:[—–-]|--)")
 _WIRE_DATELINE = {"AP", "Reuters", "AFP", "PA Media", "HealthDay"}
-_KIND_LABEL = {"explains to": None}
 
 
 def _trim(name: str) -> str:
@@ -133,8 +132,16 @@ def _verb_kind(kind: str, phrase: str) -> str:
     return "explains to" if verb.startswith("explain") else f"{verb} to"
 
 
+def _is_own(raw: str, outlet: str | None, own_site: str | None, own: KnownOutlet | None) -> bool:
+    """Whether a credited name is the publishing site itself (by outlet, or by its name)."""
+    if own is not None and outlet == own.name:
+        return True
+    return bool(own_site) and normalize_name(raw) == normalize_name(own_site)
+
+
 def find_credits(paragraphs: list[str], own_site: str | None = None) -> list[Credit]:
-    """Find credit phrases in the paragraphs; `own_site` (an outlet name) is never a trace."""
+    """Find credit phrases in the paragraphs; the page's own site (`own_site`) is never credited.
+    """
     out: list[Credit] = []
     seen: set[tuple[str, str]] = set()
     own = match_outlet(own_site) if own_site else None
@@ -151,7 +158,9 @@ def find_credits(paragraphs: list[str], own_site: str | None = None) -> list[Cre
             m = _DATELINE.match(para)
             if m:
                 raw, outlet = _resolve(m.group("name"))
-                if outlet in _WIRE_DATELINE or (outlet is None and _ACRONYM.match(raw)):
+                if (outlet in _WIRE_DATELINE or (outlet is None and _ACRONYM.match(raw))) and (
+                    not _is_own(raw, outlet, own_site, own)
+                ):
                     keep(raw, outlet, "dateline", m.group(0))
         folded = para.casefold()
         for kind, pattern, strong in _PATTERNS:
@@ -165,10 +174,7 @@ def find_credits(paragraphs: list[str], own_site: str | None = None) -> list[Cre
                     continue
                 if outlet is None and len(raw.split()) > 8:
                     continue
-                if kind == "trace" and (
-                    (own and outlet == own.name)
-                    or (own_site and raw.casefold() == own_site.casefold())
-                ):
-                    continue
+                if _is_own(raw, outlet, own_site, own):
+                    continue  # "told the BBC" on the BBC's page credits no one else
                 keep(raw, outlet, _verb_kind(kind, m.group(0)), m.group(0))
     return out

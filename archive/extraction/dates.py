@@ -9,6 +9,7 @@ reported, and a page with no date of its own gets none.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
@@ -94,7 +95,13 @@ def parse_date(raw: str | None) -> tuple[datetime, str] | None:
         if not re.search(r"\d{4}", text) or not re.search(r"[A-Za-z0-9]", text):
             return None
         try:
-            value = du_parser.parse(text, fuzzy=False, default=datetime(1, 1, 1))
+            with warnings.catch_warnings():  # unknown zone names ("CEST") are read as naive
+                warnings.simplefilter("ignore", du_parser.UnknownTimezoneWarning)
+                # Dotted numeric dates (03.05.2024) are day-first wherever they are written.
+                dayfirst = re.search(r"\b\d{1,2}\.\s?\d{1,2}\.\s?\d{4}\b", text) is not None
+                value = du_parser.parse(
+                    text, fuzzy=False, default=datetime(1, 1, 1), dayfirst=dayfirst
+                )
         except (ValueError, OverflowError, TypeError, du_parser.ParserError):
             return None
         if value.year == 1:

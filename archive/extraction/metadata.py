@@ -35,6 +35,8 @@ class PageMeta:
     canonical: str | None = None
     html_lang: str | None = None
     title_tag: str | None = None
+    #: Every JSON-LD @type on the page (lower-case), e.g. newsarticle, collectionpage.
+    jsonld_types: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
 
     def first(self, *keys: str) -> str | None:
@@ -107,6 +109,8 @@ def read_jsonld(tree: lxml_html.HtmlElement, meta: PageMeta) -> None:
             meta.problems.append(f"jsonld malformed ({str(err)[:60]}); ignored")
             continue
         _walk(data, objects)
+    for obj in objects:
+        meta.jsonld_types |= _types(obj)
     best: tuple[int, dict[str, Any]] | None = None
     for obj in objects:
         types = _types(obj)
@@ -127,6 +131,26 @@ def read_jsonld(tree: lxml_html.HtmlElement, meta: PageMeta) -> None:
                 meta.jsonld_publisher = _name_of(obj.get("name"))
                 if meta.jsonld_publisher:
                     break
+
+
+#: JSON-LD types of pages that list other pages rather than being one article.
+LISTING_TYPES = {"collectionpage", "itemlist", "searchresultspage", "website", "webpage"}
+
+
+def declared_page_type(meta: PageMeta) -> str | None:
+    """What the page says it is: "article", "listing", or None when it does not say.
+
+    A section front (``/news/health/``) often has enough teaser text to pass for an article;
+    its own markup (og:type website, a CollectionPage) usually says otherwise.
+    """
+    og_type = (meta.first("og:type") or "").lower()
+    if meta.jsonld is not None or og_type.startswith("article"):
+        return "article"
+    if meta.jsonld_types & {"collectionpage", "itemlist", "searchresultspage"}:
+        return "listing"
+    if og_type == "website" or meta.jsonld_types & LISTING_TYPES:
+        return "listing"
+    return None
 
 
 def read_meta(tree: lxml_html.HtmlElement, base_url: str) -> PageMeta:

@@ -87,4 +87,6 @@ class ExtractedPage:
     quotes: list[Quote] = field(default_factory=list)
     references: list[Reference] = field(default_factory=list)
     encoding: str | None = None
+    #: What the page's markup says it is: "article", "listing" (a section front), or None.
+    page_type: str | None = None
     problems: list[str] = field(default_factory=list)

@@ -212,9 +212,11 @@ def body_links(
             continue
         try:
             absolute = urljoin(base, href) if base else href
+            parts = urlsplit(absolute)
+            _ = parts.hostname  # raises on a malformed netloc such as "[::1"
         except ValueError:
             continue
-        if urlsplit(absolute).scheme not in ("http", "https"):
+        if parts.scheme not in ("http", "https") or not parts.netloc:
             continue
         if (absolute, anchor) not in out:
             out.append((absolute, anchor))

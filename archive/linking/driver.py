@@ -544,7 +544,11 @@ def _lock(conn: Connection) -> None:
     the index B-tree at random, and the default 2 MiB cache makes each probe a read.
     """
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK})")
+        # Scoped to this archive's schema: archives sharing one database do not wait on each
+        # other (advisory locks are database-wide).
+        conn.exec_driver_sql(
+            f"SELECT pg_advisory_xact_lock(hashtext(current_schema()), {_PG_LOCK % 2147483647})"
+        )
     elif conn.dialect.name == "sqlite":
         conn.exec_driver_sql("PRAGMA cache_size = -262144")
 
