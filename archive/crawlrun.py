@@ -185,7 +185,11 @@ def _finish(engine: Engine, name: str, run_id: int, exit_code: int, override: st
         assert run is not None
         run.exit_code = exit_code
         run.finished_at = run.finished_at or utcnow()
-        if override is not None:
+        if override == "interrupted" and run.finish_reason == "finished":
+            # The stop request came after the spider had finished (the child was exiting):
+            # the crawl is complete, so it is not recorded as interrupted.
+            pass
+        elif override is not None:
             run.outcome = override
             if override == "timeout":
                 run.error = f"stopped at the time limit after {seconds:.0f} s"

@@ -156,10 +156,13 @@ def assert_no_overlap(engine: Engine) -> None:
 def assert_run_lines_name_the_run(events: list[dict[str, Any]]) -> None:
     for event in events:
         assert {"time", "level", "event"} <= event.keys(), event
-        if event["event"].startswith(("run_", "link_")):
+        if event["event"].startswith("run_"):
             assert event.get("source"), event
-        if event["event"] in ("run_started", "run_finished", "link_done", "link_deferred"):
+        if event["event"] in ("run_started", "run_finished"):
             assert isinstance(event.get("run_id"), int), event
+        if event["event"].startswith("link_"):  # one linking pass may serve several runs
+            assert event["runs"], event
+            assert all(r["source"] and isinstance(r["run_id"], int) for r in event["runs"])
 
 
 def alive(pid: int | None) -> bool:
@@ -210,12 +213,22 @@ def test_runs_on_schedule_without_overlap_and_failures_stay_local(
             good = runs(engine, "good")
             assert all(r["outcome"] == "finished" for r in good[:-1]), good
             assert good[-1]["outcome"] in ("finished", "interrupted")  # may end at the stop
-            # After the catch-up run at start, runs begin on the fifteen-second marks...
+            # After the catch-up run at start, runs begin on the fifteen-second marks, or, when
+            # a mark came while the previous run was still going (a loaded machine), right
+            # after that run, once ("run_postponed" names the mark).
+            postponed = [datetime.fromisoformat(e["scheduled_for"]) for e in events
+                         if e["event"] == "run_postponed" and e["source"] == "good"]
             for run in good[1:]:
-                assert run["started_at"].timestamp() % 15 < 5, run["started_at"]
-            # ...and none of those marks was skipped.
-            span = (good[-1]["started_at"] - good[1]["started_at"]).total_seconds()
-            assert len(good) - 1 == round(span / 15) + 1
+                start = run["started_at"]
+                on_time = start.timestamp() % 15 < 5
+                assert on_time or any(m <= start < m + timedelta(seconds=15) for m in postponed), (
+                    start, postponed)
+            # No mark was skipped: each one between the first run and the last has its run.
+            mark = datetime.fromtimestamp((good[0]["started_at"].timestamp() // 15 + 1) * 15, UTC)
+            while mark + timedelta(seconds=15) <= good[-1]["started_at"]:
+                assert any(mark <= r["started_at"] < mark + timedelta(seconds=15)
+                           for r in good), mark
+                mark += timedelta(seconds=15)
             # The failing sources were recorded, run after run, and did not stop 'good'.
             for name in ("broken", "gone"):
                 recorded = runs(engine, name)
@@ -421,5 +434,55 @@ def test_sighup_refuses_a_broken_config_and_applies_a_good_one(database_url: str
             assert {"source": "alpha"}.items() <= daemon.named("schedule_removed")[0].items()
             assert_no_overlap(engine)
             assert_run_lines_name_the_run(events)
+        finally:
+            engine.dispose()
+
+
+# -- a run left 'running' by a process that died is closed at the next start ----------------
+
+def test_runs_left_running_by_a_dead_process_are_closed_at_start(database_url: str,
+                                                                 tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    if now.hour == 23 and now.minute >= 55 or now.hour == 0 and now.minute < 5:
+        pytest.skip("too close to midnight UTC, when the daily schedule fires by itself")
+    pages = 24
+    routes = {f"/s{i}": Route(body=article_html(f"Slow {i}", filler(f"slow topic {i}")),
+                              delay=0.5) for i in range(pages)}
+    with ScriptedSite(routes) as site:
+        config = make_config(
+            tmp_path / "c.toml", database_url,
+            [{"name": "slow", "outlet": "Slow", "kind": "urls",
+              "urls": [site.url(f"/s{i}") for i in range(pages)], "schedule": "0 0 * * *"}],
+            concurrent_requests_per_domain=1)
+        assert cli("--config", str(config), "init", cwd=tmp_path).returncode == 0
+        engine = make_engine(database_url)
+        try:
+            manual = subprocess.Popen(
+                [sys.executable, "-m", "archive.cli_daemon", "--config", str(config), "crawl"],
+                cwd=tmp_path, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 120
+            while not (recorded := runs(engine, "slow")) or not recorded[0]["pid"]:
+                assert time.monotonic() < deadline and manual.poll() is None
+                time.sleep(0.2)
+            # Power loss, as far as the archive can tell: both processes die at once.
+            manual.kill()
+            manual.wait()
+            os.kill(recorded[0]["pid"], signal.SIGKILL)
+            deadline = time.monotonic() + 30
+            while alive(recorded[0]["pid"]):
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+            (left,) = runs(engine, "slow")
+            assert left["outcome"] == "running"
+
+            with DaemonProcess(config, tmp_path, unit="minute") as daemon:
+                daemon.wait_for("start", lambda: daemon.named("daemon_started"))
+                time.sleep(2)
+                assert daemon.stop() == 0
+                abandoned = daemon.named("run_abandoned")
+                assert not daemon.named("run_started")  # it ran today: not overdue
+            assert [(e["source"], e["run_id"]) for e in abandoned] == [("slow", left["id"])]
+            (closed,) = runs(engine, "slow")
+            assert closed["outcome"] == "failed" and "abandoned" in closed["error"]
         finally:
             engine.dispose()

@@ -86,7 +86,9 @@ class Daemon:
         self._stopping = threading.Event()
         self._reload = threading.Event()
         self._wake = threading.Event()
-        self._link_lock = threading.Lock()
+        self._link_wake = threading.Event()
+        self._linker_stop = threading.Event()
+        self._link_requests: list[tuple[str, int | None]] = []  # (source, run id) to link
         self._state_lock = threading.Lock()
         self._active: dict[str, int | None] = {}  # source -> run id, while a run is going
         self._pending: set[str] = set()  # sources that missed a slot while still running
@@ -134,7 +136,9 @@ class Daemon:
         self._scheduler.add_listener(self._on_scheduler_event,
                                      EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES
                                      | EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
-        self._apply(config, self._plan(config))
+        self._apply(config, self._plan(config), self._last_started())
+        linker = threading.Thread(target=self._linker_loop, name="linker", daemon=True)
+        linker.start()
         self._scheduler.start()
         log_event(logger, logging.INFO, "daemon_started", pid=os.getpid(), version=__version__,
                   config=str(self._config_path), database=_safe_url(self._url),
@@ -153,6 +157,10 @@ class Daemon:
                     self._reload_config()
         finally:
             self._shutdown()
+            self._linker_stop.set()
+            self._link_wake.set()
+            linker.join()
+            log_event(logger, logging.INFO, "daemon_stopped", runs_started=self.runs_started)
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
 
@@ -169,7 +177,6 @@ class Daemon:
         self._scheduler.shutdown(wait=True)
         for path in self._snapshots:
             path.unlink(missing_ok=True)
-        log_event(logger, logging.INFO, "daemon_stopped", runs_started=self.runs_started)
 
     def _install_signal_handlers(self) -> dict[int, Any]:
         """Handlers that only set flags: the main thread does the work."""
@@ -198,14 +205,14 @@ class Daemon:
         return {s.name: (s, make_trigger(s.schedule, zone))
                 for s in config.sources if s.enabled and s.schedule}
 
-    def _apply(self, config: Config, plan: dict[str, tuple[SourceConfig, CronTrigger]]) -> None:
+    def _apply(self, config: Config, plan: dict[str, tuple[SourceConfig, CronTrigger]],
+               last_started: dict[str, datetime]) -> None:
         """Make the scheduler's jobs match ``plan``: add, reschedule, remove.
 
         A job whose schedule did not change is left alone (its next run stands). A new job
         runs at once if its source is overdue according to the archive.
         """
         assert self._scheduler is not None
-        last_started = self._last_started()
         now = utcnow()
         grace = config.daemon.misfire_grace_seconds
         for job in self._scheduler.get_jobs():
@@ -284,11 +291,18 @@ class Daemon:
                       config=str(self._config_path), reason=exc.message)
             return
         assert self._engine is not None
-        with session_scope(self._engine) as session:
-            sync_sources(session, config)
+        try:
+            last_started = self._last_started()
+            with session_scope(self._engine) as session:
+                sync_sources(session, config)
+        except Exception as exc:  # the database is away: nothing changed, try again later
+            log_event(logger, logging.ERROR, "config_rejected",
+                      "the archive could not be read; the old configuration stays in force",
+                      config=str(self._config_path), reason=f"{type(exc).__name__}: {exc}")
+            return
         config = self._snapshot(config)
         self._config = config
-        self._apply(config, plan)
+        self._apply(config, plan, last_started)
         log_event(logger, logging.INFO, "config_reloaded", config=str(self._config_path),
                   sources=sorted(self._applied))
 
@@ -341,25 +355,43 @@ class Daemon:
                   new_versions=counters.get("new_versions", 0),
                   errors=counters.get("errors", 0),
                   error=(summary.error or "").splitlines()[0] if summary.error else None)
-        if self._stopping.is_set():
-            log_event(logger, logging.INFO, "link_deferred",
-                      "stopping: new articles are linked by the next run or `healthwire link`",
-                      source=name, run_id=summary.run_id)
-            return
-        self._link(config, name, summary.run_id)
+        with self._state_lock:
+            self._link_requests.append((name, summary.run_id))
+        self._link_wake.set()
 
-    def _link(self, config: Config, name: str, run_id: int | None) -> None:
-        """Link the new articles; one linker at a time in this process."""
+    def _linker_loop(self) -> None:
+        """Link new articles after crawls, in one thread of its own.
+
+        Linking can take longer than a crawl; inside the crawl job it would hold the source's
+        next run back. Here crawls only ask for it, and requests that pile up while a pass is
+        going are served by one pass (it links everything new, whichever crawl brought it).
+        """
+        while True:
+            self._link_wake.wait(1.0)
+            with self._state_lock:
+                batch, self._link_requests = self._link_requests, []
+                self._link_wake.clear()
+            runs = [{"source": source, "run_id": run_id} for source, run_id in batch]
+            if batch and self._stopping.is_set():
+                log_event(logger, logging.INFO, "link_deferred",
+                          "stopping: new articles are linked by the next run or `healthwire "
+                          "link`", runs=runs, **_single(batch))
+            elif batch:
+                self._link(runs, batch)
+            if self._linker_stop.is_set() and not batch:
+                return
+
+    def _link(self, runs: list[dict[str, Any]], batch: list[tuple[str, int | None]]) -> None:
+        """One linking pass for the runs in ``batch``."""
         assert self._engine is not None
         started = time.monotonic()
         try:
-            with self._link_lock:
-                report = link_after_ingest(self._engine, config)
+            report = link_after_ingest(self._engine, self._config)
         except Exception:
             logger.exception("linking failed", extra={"healthwire_fields": {
-                "event": "link_failed", "source": name, "run_id": run_id}})
+                "event": "link_failed", "runs": runs, **_single(batch)}})
             return
-        log_event(logger, logging.INFO, "link_done", source=name, run_id=run_id,
+        log_event(logger, logging.INFO, "link_done", runs=runs, **_single(batch),
                   seconds=round(time.monotonic() - started, 2), **_flat(report))
 
     def _on_scheduler_event(self, event: SchedulerEvent) -> None:
@@ -432,6 +464,11 @@ def _safe_url(url: str) -> str:
     from archive.db import normalise_url
 
     return normalise_url(url).render_as_string(hide_password=True)
+
+
+def _single(batch: list[tuple[str, int | None]]) -> dict[str, Any]:
+    """``source`` and ``run_id`` fields when a linking pass serves exactly one run."""
+    return {"source": batch[0][0], "run_id": batch[0][1]} if len(batch) == 1 else {}
 
 
 def _flat(report: dict[str, Any]) -> dict[str, Any]:
