@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from archive.db import make_engine, session_scope
 from archive.ingest import normalise_url
-from archive.models import Article, Capture, CrawlRun
+from archive.models import Article, Capture, CrawlRun, Source
 from tests.helpers import Route, ScriptedSite, article_html, filler, healthwire, write_config
 from tests.test_discovery import BILLION_LAUGHS, XXE
 
@@ -98,11 +98,6 @@ def outcome(tmp_path_factory: pytest.TempPathFactory) -> Any:
         result = healthwire("--config", str(config), "crawl", "--json", cwd=folder)
         engine = make_engine(f"sqlite:///{folder / 'a.sqlite3'}")
         with session_scope(engine, readonly=True) as s:
-            runs = {r.source.name: r for r in s.scalars(select(CrawlRun))
-                    if r.source is not None} if False else None
-        with session_scope(engine, readonly=True) as s:
-            from archive.models import Source
-
             names = dict(s.execute(select(Source.id, Source.name)).all())
             runs = {names[r.source_id]: r for r in s.scalars(select(CrawlRun))}
             captures = {c.url: c for c in s.scalars(select(Capture))}
