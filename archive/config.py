@@ -70,7 +70,8 @@ class LinkSettings:
     excerpt_containment: float = 0.8
     partial_reuse_containment: float = 0.3
     min_shared_passages: int = 1
-    #: The rest are documented in docs/linking.md; every value is stored with each link.
+    #: Documented in docs/configuration.md and docs/linking.md; stored with every link.
+    #: A shared passage is a run of at least this many words present in both texts.
     min_passage_words: int = 12
     min_quote_words: int = 8
     min_reuse_chars: int = 300
