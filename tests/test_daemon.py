@@ -49,8 +49,12 @@ def make_config(path: Path, database_url: str, sources: list[dict[str, Any]],
                 daemon: dict[str, Any] | None = None, **crawl: Any) -> Path:
     """A test config (tests.helpers.write_config) with extra ``[daemon]`` settings."""
     write_config(path, database_url, sources, **crawl)
-    extra = "".join(f"{key} = {json.dumps(value)}\n" for key, value in (daemon or {}).items())
-    text = path.read_text(encoding="utf-8").replace("[daemon]\n", "[daemon]\n" + extra, 1)
+    daemon = daemon or {}
+    extra = "".join(f"{key} = {json.dumps(value)}\n" for key, value in daemon.items())
+    text = path.read_text(encoding="utf-8")
+    if "kill_grace_seconds" in daemon:  # write_config sets it; a key may appear only once
+        text = text.replace("kill_grace_seconds = 5\n", "", 1)
+    text = text.replace("[daemon]\n", "[daemon]\n" + extra, 1)
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -278,15 +282,17 @@ def test_hanging_source_is_killed_at_its_time_limit(database_url: str, tmp_path:
 
 def test_sigterm_during_a_crawl_exits_cleanly_and_keeps_captures(
         database_url: str, tmp_path: Path) -> None:
-    pages = 24
+    pages = 60
     routes = {f"/s{i}": Route(body=article_html(f"Slow {i}", filler(f"slow topic {i}")),
-                              delay=0.5) for i in range(pages)}
+                              delay=2.0) for i in range(pages)}
     with ScriptedSite(routes) as site:
         config = make_config(
             tmp_path / "c.toml", database_url,
             [{"name": "slow", "outlet": "Slow", "kind": "urls",
               "urls": [site.url(f"/s{i}") for i in range(pages)], "schedule": "0 0 * * *"}],
-            concurrent_requests_per_domain=1)
+            # Room for the graceful stop: requests in flight finish, pipelines flush.
+            daemon={"kill_grace_seconds": 60},
+            concurrent_requests_per_domain=1, download_timeout=30.0)
         assert cli("--config", str(config), "init", cwd=tmp_path).returncode == 0
         engine = make_engine(database_url)
         try:
@@ -445,15 +451,15 @@ def test_runs_left_running_by_a_dead_process_are_closed_at_start(database_url: s
     now = datetime.now(UTC)
     if now.hour == 23 and now.minute >= 55 or now.hour == 0 and now.minute < 5:
         pytest.skip("too close to midnight UTC, when the daily schedule fires by itself")
-    pages = 24
+    pages = 60
     routes = {f"/s{i}": Route(body=article_html(f"Slow {i}", filler(f"slow topic {i}")),
-                              delay=0.5) for i in range(pages)}
+                              delay=2.0) for i in range(pages)}
     with ScriptedSite(routes) as site:
         config = make_config(
             tmp_path / "c.toml", database_url,
             [{"name": "slow", "outlet": "Slow", "kind": "urls",
               "urls": [site.url(f"/s{i}") for i in range(pages)], "schedule": "0 0 * * *"}],
-            concurrent_requests_per_domain=1)
+            concurrent_requests_per_domain=1, download_timeout=30.0)
         assert cli("--config", str(config), "init", cwd=tmp_path).returncode == 0
         engine = make_engine(database_url)
         try:
