@@ -168,7 +168,7 @@ def demo(ctx: click.Context, workdir: Path) -> None:
     from archive.cli_crawl import crawl
     from archive.config import load_config
     from archive.db import make_engine
-    from archive.demo import demo_config, fresh_demo_dir, seed_url
+    from archive.demo import STALL_SECONDS, demo_config, fresh_demo_dir, seed_url
     from archive.sampleworld import SampleWorld
 
     st = state(ctx)
@@ -176,7 +176,7 @@ def demo(ctx: click.Context, workdir: Path) -> None:
     if fresh_demo_dir(workdir):
         console.print(f"(cleared the previous demo archive in {workdir})")
     url = st.db_override or f"sqlite:///{(workdir / 'healthwire.sqlite3').resolve()}"
-    with SampleWorld(stall_seconds=6.0) as world:
+    with SampleWorld(stall_seconds=STALL_SECONDS) as world:
         config_path = demo_config(world, workdir.resolve(), url)
         st.config_path, st._config = config_path, load_config(config_path)
         engine = make_engine(url)

@@ -150,6 +150,7 @@ class CaptureMiddleware:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("healthwire/captures")
         request.meta["hw_capture_id"] = capture_id  # response.meta is this same dict
+        request.meta["hw_fetched_at"] = exchange.fetched_at
         return response
 
     def spider_closed(self, spider: Any) -> None:

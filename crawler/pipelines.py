@@ -61,19 +61,17 @@ class IngestPipeline:
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         spider = self.crawler.spider
         runtime = spider.runtime  # type: ignore[union-attr]
-        with session_scope(runtime.engine, readonly=True) as session:
-            capture = session.get(Capture, item["capture_id"])
-            assert capture is not None, f"capture {item['capture_id']} missing"
-            fetched_at = capture.fetched_at
+        # The capture middleware hands on the fetch time with the capture id, so extraction
+        # can start without a database round trip.
         exchange = HttpExchange(url=item["url"], status=item["status"],
                                 headers=item["headers"], body=item["body"],
-                                fetched_at=fetched_at)
+                                fetched_at=item["fetched_at"])
         extracted = await self._extract(exchange, item)
 
         def attempt() -> IngestResult:
             with session_scope(runtime.engine) as session:
                 capture = session.get(Capture, item["capture_id"])
-                assert capture is not None
+                assert capture is not None, f"capture {item['capture_id']} missing"
                 return ingest_page(
                     session, capture, exchange, hints=item.get("hints", ()),
                     hint_title=item.get("hint_title"), outlet_name=item.get("outlet_name"),

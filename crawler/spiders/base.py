@@ -138,6 +138,7 @@ class SourceSpider(scrapy.Spider):
                         for k, vs in response.headers.items() for v in vs],
             "body": response.body,
             "capture_id": capture_id,
+            "fetched_at": response.meta["hw_fetched_at"],
             "hints": response.meta.get("hw_hints", []),
             "hint_title": response.meta.get("hw_title"),
             "outlet_name": response.meta.get("hw_outlet"),
