@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine, make_url
@@ -77,3 +78,64 @@ def engine(empty_engine: Engine) -> Engine:
 
     upgrade(empty_engine)
     return empty_engine
+
+
+class ResearchWorld:
+    """The sample world crawled and linked once, for the research commands to question.
+
+    ``url`` is the archive's database URL, ``config`` a config file pointing at it (and at its
+    WARC folder), ``truth`` the world's truth.json with real URLs, and ``url_of`` maps a truth
+    article id to the URL the archive holds it under. The sites are stopped after the crawl:
+    research commands read only the archive.
+    """
+
+    def __init__(self, url: str, folder: Path, truth: dict[str, Any]) -> None:
+        self.url = url
+        self.folder = folder
+        self.config = folder / "healthwire.toml"
+        self.truth = truth
+
+    def url_of(self, article_id: str) -> str:
+        from archive.ingest import normalise_url
+
+        return normalise_url(next(a["url"] for a in self.truth["articles"]
+                                  if a["id"] == article_id))
+
+    @property
+    def seed_url(self) -> str:
+        return self.url_of(self.truth["story"]["seed"]["id"])
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def research_world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+                   ) -> Iterator[ResearchWorld]:
+    """The sample world, crawled and linked once per backend per test session (read-only:
+    tests must not write to it)."""
+    from archive.sampleworld import SampleWorld
+    from tests.helpers import healthwire, write_config
+
+    folder = tmp_path_factory.mktemp(f"research-{request.param}")
+    schema = admin = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{folder / 'archive.sqlite3'}"
+    else:
+        base = os.environ.get(POSTGRES_ENV)
+        if not base:
+            pytest.skip(f"{POSTGRES_ENV} is not set")
+        schema = f"hw_research_{uuid.uuid4().hex[:10]}"
+        admin = make_engine(base)
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}) \
+            .render_as_string(hide_password=False)
+    with SampleWorld(stall_seconds=2) as world:
+        config = write_config(folder / "healthwire.toml", url, world.sources())
+        assert healthwire("--config", str(config), "init", cwd=folder).returncode == 0
+        crawl = healthwire("--config", str(config), "crawl", cwd=folder)
+        assert crawl.returncode == 0, crawl.stderr[-3000:]
+        truth = world.truth()
+    yield ResearchWorld(url, folder, truth)
+    if schema is not None and admin is not None:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        admin.dispose()
