@@ -216,8 +216,9 @@ def _register_commands() -> None:
     """Commands that live in their own modules (imported late: they import this one)."""
     from archive.cli_crawl import crawl, import_warc
     from archive.cli_daemon import daemon, status
+    from archive.cli_export import export_cmd
     from archive.cli_extract import extract
-    from archive.cli_link import chain_cmd, export_cmd, link_cmd, origin_cmd, stories_cmd
+    from archive.cli_link import chain_cmd, link_cmd, origin_cmd, stories_cmd
 
     for command in (crawl, import_warc, extract, link_cmd, chain_cmd, origin_cmd, stories_cmd,
                     export_cmd, daemon, status):

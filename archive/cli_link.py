@@ -1,4 +1,4 @@
-"""Commands of the syndication linker: ``link``, ``chain``, ``origin``, ``stories``, ``export``.
+"""Commands of the syndication linker: ``link``, ``chain``, ``origin``, ``stories``.
 
 The lead registers them on the ``healthwire`` group (``app.add_command``). Human output is a
 Rich progress bar, tree or table; ``--json`` prints the same facts for scripts.
@@ -6,9 +6,7 @@ Rich progress bar, tree or table; ``--json`` prints the same facts for scripts.
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import click
@@ -209,30 +207,5 @@ def stories_cmd(ctx: click.Context, since: str | None, min_size: int, limit: int
     console.print(table if rows else "No stories yet (run `healthwire link`).")
 
 
-@click.command("export")
-@click.argument("kind", type=click.Choice(["articles", "links", "stories"]))
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
-              show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to FILE instead of standard output.")
-@click.pass_context
-def export_cmd(ctx: click.Context, kind: str, fmt: str, output: Path | None) -> None:
-    """Stream articles, links or stories as JSON Lines or CSV."""
-    from archive.export import export
-
-    engine = _engine(ctx)
-    try:
-        if output is None:
-            export(engine, kind, fmt, sys.stdout)
-            return
-        tmp = output.with_name(output.name + ".part")
-        with tmp.open("w", encoding="utf-8", newline="") as fh:
-            count = export(engine, kind, fmt, fh)
-        tmp.replace(output)
-    finally:
-        engine.dispose()
-    click.echo(f"wrote {count:,} {kind} to {output}", err=True)
-
-
 COMMANDS = {"link": link_cmd, "chain": chain_cmd, "origin": origin_cmd,
-            "stories": stories_cmd, "export": export_cmd}
+            "stories": stories_cmd}
