@@ -32,10 +32,14 @@ def check_output(fmt: str, path: Path | None) -> None:
             raise ArchiveError(f"{fmt} cannot be written to standard output",
                                hint=f"give a file: -o FILE.{fmt}")
         return
-    if path.is_dir():
+    try:
+        is_dir, parent_is_dir = path.is_dir(), path.parent.is_dir()
+    except OSError as exc:  # a name too long, a loop of symbolic links
+        raise _cannot_write(path, exc) from exc
+    if is_dir:
         raise ArchiveError(f"cannot write the export to {path}: it is a folder",
                            hint="give a file name, e.g. -o export.csv")
-    if not path.parent.is_dir():
+    if not parent_is_dir:
         raise ArchiveError(f"cannot write the export to {path}: folder {path.parent} "
                            "does not exist", hint="create the folder first or choose another")
 
