@@ -3,6 +3,8 @@ elsewhere (pandas, R, pyarrow, networkx, Gephi). What every column means: ``docs
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import click
@@ -39,6 +41,11 @@ def export_cmd(ctx: click.Context, kind: str, fmt: str, output: Path | None,
     engine = open_archive(state(ctx).database_url)
     try:
         written = export_to(engine, kind, fmt, output, filters)
+    except BrokenPipeError:
+        # The reader had enough (`... | head`): stop quietly, as Unix filters do, and keep
+        # Python from complaining again when it flushes standard output at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return
     finally:
         engine.dispose()
     if output is not None:
