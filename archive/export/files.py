@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import io
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 from sqlalchemy.engine import Engine
 
@@ -68,7 +72,7 @@ def export_to(engine: Engine, kind: str, fmt: str, path: Path | None,
     except OSError as exc:
         raise _cannot_write(path, exc) from exc
     try:
-        with fh:
+        with _sigterm_as_exit(), fh:
             written = export(engine, kind, fmt, fh, scope)
         tmp.replace(path)
     except BaseException as exc:
@@ -78,3 +82,21 @@ def export_to(engine: Engine, kind: str, fmt: str, path: Path | None,
             raise _cannot_write(path, exc) from exc
         raise
     return written
+
+
+@contextlib.contextmanager
+def _sigterm_as_exit() -> Iterator[None]:
+    """Turn SIGTERM into SystemExit while a file is written, so a stopped export (a time
+    limit, a shutdown) still removes its ``.part`` on the way out."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
