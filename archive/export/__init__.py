@@ -18,7 +18,10 @@ from sqlalchemy.engine import Connection, Engine
 
 from archive.db import reader
 from archive.errors import ArchiveError
+from archive.export import text
 from archive.export.columns import COLUMNS
+from archive.export.graphs import write_article_graph
+from archive.export.outlets import outlet_rows, write_outlet_graph
 from archive.export.rows import Scope, article_rows, link_rows, story_rows
 from archive.filters import Filters
 
@@ -53,13 +56,6 @@ def check(kind: str, fmt: str) -> None:
                            hint=f"choose one of {', '.join(FORMATS)}")
 
 
-def outlet_export_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Outlet rows with their partner counts as lists of names, most copies first (the
-    counts per pair are the edges of the outlet graph)."""
-    return [{**r, "copied_by": list(r["copied_by"]), "copies_from": list(r["copies_from"])}
-            for r in rows]
-
-
 def _table_rows(conn: Connection, kind: str, scope: Scope) -> Iterator[dict[str, Any]]:
     if kind == "articles":
         return article_rows(conn, scope)
@@ -67,26 +63,7 @@ def _table_rows(conn: Connection, kind: str, scope: Scope) -> Iterator[dict[str,
         return link_rows(conn, scope)
     if kind == "stories":
         return story_rows(conn, scope)
-    only = _outlet_name(conn, scope)
-    stats = _outlet_stats(conn, scope)
-    return iter(outlet_export_rows(stats.rows({only} if only else None)))
-
-
-def _outlet_stats(conn: Connection, scope: Scope) -> Any:
-    from archive.outlet_stats import OutletStats
-
-    return OutletStats.collect(conn, scope.filters)
-
-
-def _outlet_name(conn: Connection, scope: Scope) -> str | None:
-    if scope.outlet_id is None:
-        return None
-    from sqlalchemy import select
-
-    from archive.models import Outlet
-
-    ot = Outlet.__table__
-    return conn.execute(select(ot.c.name).where(ot.c.id == scope.outlet_id)).scalar_one()
+    return iter(outlet_rows(conn, scope))
 
 
 def read_connection(engine: Engine) -> Connection:
@@ -113,25 +90,15 @@ def export(engine: Engine, kind: str, fmt: str, out: IO[Any],
     with read_connection(engine) as conn:
         scope = filters if isinstance(filters, Scope) else Scope.resolve(conn, filters)
         if fmt == "graphml":
-            from archive.export.graphs import write_article_graph, write_outlet_graph
-
-            if kind == "outlets":
-                stats = _outlet_stats(conn, scope)
-                only = _outlet_name(conn, scope)
-                pairs = stats.pair_rows(only)
-                ego = {only} | {p[k] for p in pairs for k in ("source_outlet", "outlet")}
-                rows = stats.rows(ego if only else None)
-                graph = write_outlet_graph(outlet_export_rows(rows), pairs, out)
-            else:
-                graph = write_article_graph(conn, kind, scope, out)
+            graph = (write_outlet_graph(conn, scope, out) if kind == "outlets"
+                     else write_article_graph(conn, kind, scope, out))
             return Written(kind, fmt, nodes=graph.nodes, edges=graph.edges)
         rows = _table_rows(conn, kind, scope)
         columns = COLUMNS[kind]
         if fmt == "parquet":
+            # pyarrow costs ~60 MB and a noticeable start-up: only Parquet exports load it.
             from archive.export.parquet import write_parquet
 
             return Written(kind, fmt, rows=write_parquet(rows, columns, out))
-        from archive.export.text import write_csv, write_jsonl
-
-        writer = write_jsonl if fmt == "jsonl" else write_csv
+        writer = text.write_jsonl if fmt == "jsonl" else text.write_csv
         return Written(kind, fmt, rows=writer(rows, columns, out))

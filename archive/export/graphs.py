@@ -12,7 +12,7 @@ their URL (stable across archives and readable in Gephi), or outlets identified 
   (derivations and citations, never ``shares_quotes``) are edges.
 * ``outlets``: outlets are nodes with their statistics; one edge per (source outlet, copying
   outlet) pair, ``weight`` = copies. With ``--outlet``, the outlet, its partners and the
-  pairs it belongs to.
+  pairs it belongs to (written by :mod:`archive.export.outlets`).
 
 Nodes are written before edges, by two queries in one read transaction, so every edge's ends
 are already declared and both queries see the same archive.
@@ -25,13 +25,7 @@ from typing import Any, TextIO
 
 from sqlalchemy.engine import Connection
 
-from archive.export.columns import (
-    ARTICLE_COLUMNS,
-    LINK_COLUMNS,
-    OUTLET_COLUMNS,
-    OUTLET_PAIR_COLUMNS,
-    Column,
-)
+from archive.export.columns import ARTICLE_COLUMNS, LINK_COLUMNS, Column
 from archive.export.graphml import GraphMLWriter
 from archive.export.rows import (
     Scope,
@@ -51,7 +45,6 @@ ARTICLE_NODE_COLUMNS = (LABEL, Column("article_id", "int"),
                         *(c for c in ARTICLE_COLUMNS if c.name != "id"))
 STORY_NODE_COLUMNS = (*ARTICLE_NODE_COLUMNS, Column("story_size", "int"),
                       Column("story_root", "bool"))
-OUTLET_NODE_COLUMNS = (LABEL, *OUTLET_COLUMNS)
 
 
 def _article_nodes(conn: Connection, stmt: Any) -> Iterator[dict[str, Any]]:
@@ -81,17 +74,4 @@ def write_article_graph(conn: Connection, kind: str, scope: Scope, out: TextIO
             graph.node(row["url"], row)
         for row in link_rows(conn, scope, mode):
             graph.edge(row["source_url"], row["url"], row, f"link-{row['link_id']}")
-    return graph
-
-
-def write_outlet_graph(rows: list[dict[str, Any]], pairs: list[dict[str, Any]], out: TextIO
-                       ) -> GraphMLWriter:
-    """The outlet graph: ``rows`` as nodes, ``pairs`` as edges (source → copying outlet)."""
-    with GraphMLWriter(out, OUTLET_NODE_COLUMNS, OUTLET_PAIR_COLUMNS,
-                       graph_id="healthwire-outlets") as graph:
-        for row in rows:
-            graph.node(row["outlet"], {**row, "label": row["outlet"]})
-        for pair in pairs:
-            graph.edge(pair["source_outlet"], pair["outlet"],
-                       {**pair, "weight": float(pair["copies"])})
     return graph
