@@ -189,15 +189,24 @@ def link_rows(conn: Connection, scope: Scope, mode: str = "links"
 
 
 def linked_article_ids(scope: Scope) -> tuple[ColumnElement[bool], ...]:
-    """WHERE clauses on ``article`` that keep the articles touched by links in scope."""
+    """WHERE clauses on ``article`` that keep the articles touched by links in scope.
+
+    Two correlated ``EXISTS`` probes per article (on the link table's child and parent
+    indexes) rather than ``id IN (SELECT ...)``, which SQLite would materialise: the probes
+    keep memory flat however many links there are.
+    """
     lt, at = Link.__table__, Article.__table__
     child = aliased(Article.__table__, name="lchild")
     parent = aliased(Article.__table__, name="lparent")
-    links = (select(lt.c.child_id, lt.c.parent_id)
-             .select_from(lt.join(child, child.c.id == lt.c.child_id)
-                          .join(parent, parent.c.id == lt.c.parent_id))
-             .where(*scope.link_clauses(child, parent)).subquery("scoped_links"))
-    return (or_(at.c.id.in_(select(links.c.child_id)), at.c.id.in_(select(links.c.parent_id))),)
+
+    def touched(end: Any) -> ColumnElement[bool]:
+        return (select(lt.c.id)
+                .select_from(lt.join(child, child.c.id == lt.c.child_id)
+                             .join(parent, parent.c.id == lt.c.parent_id))
+                .where(end == at.c.id, *scope.link_clauses(child, parent))
+                .exists())
+
+    return (or_(touched(lt.c.child_id), touched(lt.c.parent_id)),)
 
 
 # --- stories -------------------------------------------------------------------------------
