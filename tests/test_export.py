@@ -271,6 +271,19 @@ def test_graphml_reads_back_in_networkx(research_world: ResearchWorld, truth: Tr
         assert "canonical_url" not in node  # missing values are omitted, not written empty
 
 
+def test_text_formats_stream_to_standard_output(research_world: ResearchWorld, truth: Truth
+                                                ) -> None:
+    for fmt in ("jsonl", "graphml"):
+        result = healthwire("--config", str(research_world.config), "export", "links",
+                            "--format", fmt, cwd=research_world.folder)
+        assert result.returncode == 0, result.stderr
+        if fmt == "jsonl":
+            assert len(result.stdout.splitlines()) == len(truth.links)
+        else:
+            graph = nx.parse_graphml(result.stdout)
+            assert set(graph.edges) == {truth.edge(lk) for lk in truth.links}
+
+
 # --- filters -------------------------------------------------------------------------------
 
 SINCE, UNTIL = "2022-06-01", "2022-06-30"
