@@ -218,9 +218,10 @@ def _register_commands() -> None:
     from archive.cli_daemon import daemon, status
     from archive.cli_extract import extract
     from archive.cli_link import chain_cmd, export_cmd, link_cmd, origin_cmd, stories_cmd
+    from archive.cli_plot import plot_group
 
     for command in (crawl, import_warc, extract, link_cmd, chain_cmd, origin_cmd, stories_cmd,
-                    export_cmd, daemon, status):
+                    export_cmd, daemon, status, plot_group):
         app.add_command(command)
 
 
