@@ -9,23 +9,31 @@ plotted data for scripts; the image is written either way. See ``docs/plots.md``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from archive.cli import console, json_option, print_json, state
 from archive.filters import filter_options
 
+T = TypeVar("T")
+
 _output_option = click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
     help="Image file to write (.png, or .svg/.pdf) [default: NAME.png in the current folder].")
 
 
-def _engine(ctx: click.Context) -> Any:
+def _gather(ctx: click.Context, gather: Callable[..., T], *args: Any) -> T:
+    """Run one gathering function on the archive, and let go of the connections after."""
     from archive.db import open_archive
 
-    return open_archive(state(ctx).database_url)
+    engine = open_archive(state(ctx).database_url)
+    try:
+        return gather(engine, *args)
+    finally:
+        engine.dispose()
 
 
 def _checked_output(output: Path | None, default: str) -> Path:
@@ -60,11 +68,7 @@ def lag_cmd(ctx: click.Context, since: str | None, until: str | None, outlet: st
 
     filters = Filters.parse(since, until, outlet)
     path = _checked_output(output, "lag.png")
-    engine = _engine(ctx)
-    try:
-        data = gather_lags(engine, filters)
-    finally:
-        engine.dispose()
+    data = _gather(ctx, gather_lags, filters)
     if not data.points:
         raise no_lags_error(data)
     from archive.plots.draw import draw_lags, save_figure
@@ -94,11 +98,7 @@ def chain_cmd(ctx: click.Context, url: str, output: Path | None, json_output: bo
     from archive.plots.data import gather_story
 
     path = _checked_output(output, "chain.png")
-    engine = _engine(ctx)
-    try:
-        data = gather_story(engine, url)
-    finally:
-        engine.dispose()
+    data = _gather(ctx, gather_story, url)
     from archive.plots.draw import draw_story, save_figure
 
     size = save_figure(draw_story(data), path)
