@@ -191,10 +191,10 @@ def _register_commands() -> None:
     from archive.cli_daemon import daemon, status
     from archive.cli_extract import extract
     from archive.cli_link import chain_cmd, export_cmd, link_cmd, origin_cmd, stories_cmd
-    from archive.cli_research import outlets, stats
+    from archive.cli_research import cite, outlets, stats
 
     for command in (crawl, import_warc, extract, link_cmd, chain_cmd, origin_cmd, stories_cmd,
-                    export_cmd, daemon, status, outlets, stats):
+                    export_cmd, daemon, status, outlets, stats, cite):
         app.add_command(command)
 
 

@@ -127,6 +127,11 @@ def chain_cmd(ctx: click.Context, url: str, json_output: bool) -> None:
     if result["children"]:
         _add_children(tree.add("[bold]copied by[/]"), result)
     console.print(tree)
+    archived = [c for c in result["captures"] if c["status"] == 200]
+    if archived:
+        console.print(f"[dim]archived {archived[0]['fetched_at'][:19]}Z as WARC record "
+                      f"{archived[0]['warc_record_id']} (`healthwire cite URL` for the "
+                      "citation)[/]", soft_wrap=True)
     if result["story"]:
         story = result["story"]
         console.print(f"story {story['story_id']}: {story['size']} articles, root "

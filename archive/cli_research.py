@@ -144,3 +144,41 @@ def _print_stats(report: dict[str, Any]) -> None:
         table.add_row(p["period"] or "?", f"{p['articles']:,}", f"{p['dated']:,}",
                       f"{p['first_seen']:,}", f"{p['captures']:,}", f"{p['copies']:,}")
     console.print(table)
+
+
+@click.command("cite")
+@click.argument("url")
+@click.option("--no-verify", is_flag=True,
+              help="Do not re-read the WARC records to check their sha256.")
+@json_option
+@click.pass_context
+def cite(ctx: click.Context, url: str, no_verify: bool, json_output: bool) -> None:
+    """How to cite an archived article: its metadata and the WARC records behind it.
+
+    Each record is read back and its body's sha256 compared with the one stored at capture,
+    so a citation never points at a record that is missing or changed.
+    """
+    from archive.db import open_archive
+    from archive.queries import cite as cite_query
+
+    engine = open_archive(state(ctx).database_url)
+    try:
+        result = cite_query(engine, url, verify=not no_verify)
+    finally:
+        engine.dispose()
+    if json_output:
+        print_json(result)
+    else:
+        console.print(result["citation"], soft_wrap=True, highlight=False)
+        table = Table("fetched (UTC)", "status", "WARC record", "file", "offset", "verified")
+        for c in result["captures"]:
+            verified = {True: "sha256 ok", False: "[red]MISMATCH[/]", None: "not checked"}[
+                c["verified"]]
+            table.add_row(c["fetched_at"][:19], str(c["status"]), c["warc_record_id"] or "",
+                          c["warc_file"], str(c["warc_offset"]), verified)
+        console.print(table)
+    if any(c["verified"] is False for c in result["captures"]):
+        from archive.errors import ArchiveError
+
+        raise ArchiveError("a WARC record behind this article is missing or changed",
+                           hint="see the `verified` column; restore the WARC files from backup")

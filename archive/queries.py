@@ -19,7 +19,7 @@ from archive.db import reader
 from archive.errors import ArchiveError
 from archive.filters import Filters, resolve_outlet
 from archive.linking.params import TRUSTED_DATE_SOURCES
-from archive.models import Article, Citation, Link, Outlet, Story, UTCDateTime
+from archive.models import Article, Capture, Citation, Link, Outlet, Story, UTCDateTime
 
 MAX_DEPTH = 12
 CREDIT_KINDS = ("credit", "dateline", "trace")
@@ -46,6 +46,24 @@ def find_article(conn: Connection, url: str) -> int:
             "articles` lists what the archive holds",
         )
     return int(found)
+
+
+def captures(conn: Connection, article_id: int) -> list[dict[str, Any]]:
+    """The fetches behind an article, oldest first: each names the WARC record a researcher
+    cites (file, offset, length, WARC-Record-ID) and the sha256 of the response body."""
+    ct = Capture.__table__
+    rows = conn.execute(
+        select(ct.c.fetched_at, ct.c.status, ct.c.url, ct.c.final_url, ct.c.content_type,
+               ct.c.sha256, ct.c.warc_file, ct.c.warc_offset, ct.c.warc_length,
+               ct.c.warc_record_id)
+        .where(ct.c.article_id == article_id).order_by(ct.c.fetched_at, ct.c.id)
+    ).all()
+    return [{
+        "fetched_at": _iso(r.fetched_at), "status": r.status, "url": r.url,
+        "final_url": r.final_url, "content_type": r.content_type, "sha256": r.sha256,
+        "warc_file": r.warc_file, "warc_offset": r.warc_offset, "warc_length": r.warc_length,
+        "warc_record_id": r.warc_record_id,
+    } for r in rows]
 
 
 class _Graph:
@@ -79,6 +97,7 @@ class _Graph:
                 else "first-seen",
                 "story_id": row.story_id,
                 "credits": self.credits(aid),
+                "captures": captures(self.conn, aid),
             }
         return dict(self.nodes[aid])
 
@@ -175,6 +194,50 @@ def chain(engine: Engine, url: str) -> dict[str, Any]:
             {c["outlet"] for c in node["credits"] if not c["archived"] and c["outlet"]})
         node["story"] = _story(conn, node["story_id"])
         return node
+
+
+def cite(engine: Engine, url: str, *, verify: bool = True) -> dict[str, Any]:
+    """What a researcher needs to cite an archived article: its metadata, the WARC records
+    behind it, and (``verify``) whether each record still reads back with the same sha256."""
+    import zlib
+
+    from warcio.exceptions import ArchiveLoadFailed
+
+    from archive.warc import WarcRef, read_record
+
+    with reader(engine).connect() as conn:
+        aid = find_article(conn, url)
+        node = _Graph(conn).node(aid)
+    for capture in node["captures"]:
+        if not verify:
+            capture["verified"] = None
+            continue
+        try:
+            record = read_record(WarcRef(capture["warc_file"], capture["warc_offset"],
+                                         capture["warc_length"], capture["warc_record_id"]))
+        except (OSError, EOFError, StopIteration, ValueError, zlib.error,
+                ArchiveLoadFailed) as exc:
+            capture["verified"] = False
+            capture["verify_error"] = f"{type(exc).__name__}: {exc}"
+            continue
+        capture["verified"] = record.sha256 == capture["sha256"]
+    node["citation"] = _citation_text(node)
+    return node
+
+
+def _citation_text(node: dict[str, Any]) -> str:
+    """A plain citation: who, what, when published, and where the archived copy is."""
+    date = (node["published_at"] or "")[:10] or "n.d."
+    parts = [f"{node['outlet'] or 'Unknown outlet'}. \"{node['title'] or node['url']}.\" "
+             f"{date} ({node['published_at_source'] or 'no date'}). {node['url']}."]
+    good = [c for c in node["captures"] if c["status"] == 200] or node["captures"]
+    if good:
+        first = good[0]
+        parts.append(
+            f"Archived {first['fetched_at'][:19]}Z by healthwire, WARC record "
+            f"{first['warc_record_id']} in {first['warc_file'].rsplit('/', 1)[-1]} "
+            f"(offset {first['warc_offset']}), sha256 {first['sha256']}.")
+    return " ".join(parts)
 
 
 def _roots(tree: dict[str, Any]) -> list[dict[str, Any]]:

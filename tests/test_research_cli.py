@@ -235,3 +235,51 @@ def test_dates_parse_as_utc_days() -> None:
     assert f.until == datetime.fromisoformat("2022-06-06T00:00:00+00:00")
     g = Filters.parse(None, "2022-06-05T12:00:00+02:00")
     assert g.until is not None and g.until > datetime.fromisoformat("2022-06-05T10:00:00+00:00")
+
+
+# -- cite -----------------------------------------------------------------------------------
+
+
+def test_cite_names_verified_warc_records(research_world: ResearchWorld) -> None:
+    result = run_json(research_world, "cite", research_world.seed_url)
+    assert result["url"] == research_world.seed_url
+    assert result["published_at"].startswith("2022-12-02")
+    assert result["captures"] and all(c["verified"] for c in result["captures"])
+    first = result["captures"][0]
+    assert first["warc_record_id"].startswith("<urn:uuid:")
+    assert first["warc_record_id"] in result["citation"]
+    assert first["sha256"] in result["citation"]
+    chain = run_json(research_world, "chain", research_world.seed_url)
+    assert chain["captures"][0]["warc_record_id"] == first["warc_record_id"]
+    assert all(parent["captures"] for parent in chain["parents"])
+
+
+def test_cite_reports_a_changed_warc_record(research_world: ResearchWorld,
+                                           tmp_path: Path) -> None:
+    """On a private copy of the archive whose WARC file was damaged: exit 1, named record."""
+    import shutil
+    import sqlite3
+
+    if not research_world.url.startswith("sqlite"):
+        pytest.skip("the copy is made with SQLite's backup API")
+    source = sqlite3.connect(research_world.url.removeprefix("sqlite:///"))
+    copy = sqlite3.connect(tmp_path / "copy.sqlite3")
+    source.backup(copy)
+    source.close()
+    record = run_json(research_world, "cite", research_world.seed_url)["captures"][0]
+    damaged = tmp_path / "damaged.warc.gz"
+    shutil.copyfile(record["warc_file"], damaged)
+    data = bytearray(damaged.read_bytes())
+    data[record["warc_offset"] + 40] ^= 0xFF  # inside the gzip member of that record
+    damaged.write_bytes(bytes(data))
+    copy.execute("UPDATE capture SET warc_file = ? WHERE warc_file = ?",
+                 (str(damaged), record["warc_file"]))
+    copy.commit()
+    copy.close()
+    result = healthwire("--db", f"sqlite:///{tmp_path / 'copy.sqlite3'}", "cite",
+                        research_world.seed_url, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "missing or changed" in result.stderr and "Traceback" not in result.stderr
+    ok = healthwire("--db", f"sqlite:///{tmp_path / 'copy.sqlite3'}", "cite",
+                    research_world.seed_url, "--no-verify", cwd=tmp_path)
+    assert ok.returncode == 0 and record["warc_record_id"][:20] in ok.stdout
