@@ -113,6 +113,17 @@ def test_lag_plot_by_outlet(research_world: ResearchWorld, tmp_path: Path) -> No
         assert r["median_days"] == pytest.approx(float(np.median(expected[r["outlet"]])),
                                                  abs=1e-5)
     assert {"Health News Digest", "Wirefeed", "MedSummary"} <= set(expected)
+    # `outlets` reads the same copies: its per-copier figures match the plot's rows.
+    outlets = healthwire("--config", str(research_world.config), "outlets", "--json",
+                         cwd=research_world.folder)
+    assert outlets.returncode == 0, outlets.stderr
+    table = {o["outlet"]: o for o in json.loads(outlets.stdout)}
+    for r in rows:
+        assert table[r["outlet"]]["copy_lags_dated"] == r["n"]
+        assert table[r["outlet"]]["copy_lag_median_days"] == pytest.approx(r["median_days"],
+                                                                         abs=1e-3)
+        assert table[r["outlet"]]["copy_lag_p90_days"] == pytest.approx(r["p90_days"],
+                                                                      abs=1e-3)
 
 
 @pytest.mark.parametrize("args", [("--outlet", "npr"),
