@@ -19,10 +19,14 @@ from archive.cli import console, json_option, print_json, state
 from archive.filters import filter_options
 
 T = TypeVar("T")
+MAX_OUTLET_ROWS = 40  # more rows than this cannot be read on one page
 
-_output_option = click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-    help="Image file to write (.png, or .svg/.pdf) [default: NAME.png in the current folder].")
+
+def _output_option(default: str) -> Callable[[Any], Any]:
+    return click.option(
+        "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        help=f"Image file to write (.png, or .svg/.pdf) [default: {default} in the current "
+        "folder].")
 
 
 def _gather(ctx: click.Context, gather: Callable[..., T], *args: Any) -> T:
@@ -53,11 +57,16 @@ def plot_group() -> None:
 @filter_options
 @click.option("--by-outlet", is_flag=True,
               help="One row per copying outlet (box and points), fastest median first.")
-@_output_option
+@click.option("--max-outlets", type=click.IntRange(min=1), default=MAX_OUTLET_ROWS,
+              show_default=True, metavar="N",
+              help="With --by-outlet: draw rows for at most N outlets (those with the most "
+              "dated copies).")
+@_output_option("lag.png")
 @json_option
 @click.pass_context
 def lag_cmd(ctx: click.Context, since: str | None, until: str | None, outlet: str | None,
-            by_outlet: bool, output: Path | None, json_output: bool) -> None:
+            by_outlet: bool, max_outlets: int, output: Path | None,
+            json_output: bool) -> None:
     """The distribution of republication lags (days from source to copy) of dated copies.
 
     A copy is a direct derivation link (not cites or shared quotes, not a redundant sibling
@@ -73,10 +82,11 @@ def lag_cmd(ctx: click.Context, since: str | None, until: str | None, outlet: st
         raise no_lags_error(data)
     from archive.plots.draw import draw_lags, save_figure
 
-    size = save_figure(draw_lags(data, by_outlet=by_outlet), path)
+    size = save_figure(draw_lags(data, by_outlet=by_outlet, max_outlets=max_outlets), path)
     if json_output:
+        drawn = [r.outlet for r in data.outlet_rows(max_outlets)[0]] if by_outlet else []
         print_json({"output": str(path), "bytes": size, "by_outlet": by_outlet,
-                    **data.as_dict()})
+                    "outlets_drawn": drawn, **data.as_dict()})
         return
     console.print(f"wrote {path}: lags of {len(data.points):,} dated copies"
                   f"{' by outlet' if by_outlet else ''}, {data.undated:,} undated left out",
@@ -85,7 +95,7 @@ def lag_cmd(ctx: click.Context, since: str | None, until: str | None, outlet: st
 
 @plot_group.command("chain")
 @click.argument("url")
-@_output_option
+@_output_option("chain.png")
 @json_option
 @click.pass_context
 def chain_cmd(ctx: click.Context, url: str, output: Path | None, json_output: bool) -> None:

@@ -113,6 +113,7 @@ def test_lag_plot_by_outlet(research_world: ResearchWorld, tmp_path: Path) -> No
         assert r["median_days"] == pytest.approx(float(np.median(expected[r["outlet"]])),
                                                  abs=1e-5)
     assert {"Health News Digest", "Wirefeed", "MedSummary"} <= set(expected)
+    assert data["outlets_drawn"] == [r["outlet"] for r in rows]  # all, under --max-outlets
     # `outlets` reads the same copies: its per-copier figures match the plot's rows.
     outlets = healthwire("--config", str(research_world.config), "outlets", "--json",
                          cwd=research_world.folder)
@@ -274,6 +275,21 @@ def test_draw_lags_edge_cases(tmp_path: Path, lags: list[float], by_outlet: bool
     data = _lag_data(lags, outlets, undated=2)
     path = tmp_path / "lag.png"
     assert save_figure(draw_lags(data, by_outlet=by_outlet), path) == path.stat().st_size
+    assert_real_png(path)
+
+
+def test_by_outlet_rows_keep_the_outlets_with_most_copies(tmp_path: Path) -> None:
+    from archive.plots.draw import draw_lags, save_figure
+
+    data = _lag_data([5.0, 6.0, 7.0, 0.5, 0.6, 100.0, 0.01],
+                     ["Slow", "Slow", "Slow", "Fast", "Fast", "Once", "Quick once"])
+    rows, left_out = data.outlet_rows(2)
+    assert [r.outlet for r in rows] == ["Fast", "Slow"] and left_out == 2
+    assert [r.outlet for r in data.outlet_rows(None)[0]] == ["Quick once", "Fast", "Slow",
+                                                             "Once"]
+    assert data.outlet_rows(4) == (data.by_outlet(), 0)
+    path = tmp_path / "rows.png"
+    save_figure(draw_lags(data, by_outlet=True, max_outlets=2), path)
     assert_real_png(path)
 
 

@@ -122,6 +122,17 @@ class LagData:
         rows = [OutletLags(name, sorted(lags)) for name, lags in groups.items()]
         return sorted(rows, key=lambda r: (r.median, r.outlet.lower()))
 
+    def outlet_rows(self, limit: int | None = None) -> tuple[list[OutletLags], int]:
+        """The rows a by-outlet plot draws: at most ``limit`` outlets, those with the most
+        dated copies (a row of one point says little, and hundreds of rows cannot be read),
+        sorted by median; and how many outlets were left out."""
+        rows = self.by_outlet()
+        if limit is None or len(rows) <= limit:
+            return rows, 0
+        kept = sorted(rows, key=lambda r: (-len(r.lags), r.median, r.outlet.lower()))[:limit]
+        names = {r.outlet for r in kept}
+        return [r for r in rows if r.outlet in names], len(rows) - limit
+
     def as_dict(self) -> dict[str, Any]:
         median, p90 = self.median, self.p90
         return {

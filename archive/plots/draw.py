@@ -119,17 +119,19 @@ def lag_bins(lags: list[float]) -> np.ndarray:
     return np.concatenate([[0.0], log_edges])
 
 
-def draw_lags(data: LagData, *, by_outlet: bool = False) -> Figure:
+def draw_lags(data: LagData, *, by_outlet: bool = False,
+              max_outlets: int | None = None) -> Figure:
     """The lag distribution: one histogram, or one box-and-points row per copying outlet.
 
     Negative lags (two dates under a minute apart, direction decided by other evidence) are
-    drawn at 0; the median and percentile are of the real values.
+    drawn at 0; the median and percentile are of the real values. ``max_outlets`` caps the
+    rows (see :meth:`LagData.outlet_rows`); the subtitle says how many were not drawn.
     """
     lags = [max(v, 0.0) for v in data.lags]
     median, p90 = data.median, data.p90
     assert median is not None and p90 is not None, "draw_lags needs at least one copy"
     top = _top(lags)
-    rows = data.by_outlet() if by_outlet else []
+    rows, rows_left_out = data.outlet_rows(max_outlets) if by_outlet else ([], 0)
     height = min(max(3.6, 1.9 + 0.42 * len(rows)), 40) if by_outlet else 5.0
     fig = Figure(figsize=(10, height), layout="constrained")
     ax = fig.add_subplot()
@@ -165,7 +167,12 @@ def draw_lags(data: LagData, *, by_outlet: bool = False) -> Figure:
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="best", fontsize=8)
     fig.suptitle(title, fontsize=12)
-    ax.set_title(_subtitle(data), fontsize=9, color="#444444")
+    subtitle = _subtitle(data)
+    if rows_left_out:
+        subtitle += (f"\nrows: the {len(rows)} outlets with the most dated copies; "
+                     f"{rows_left_out} other outlet{'s' if rows_left_out > 1 else ''} not drawn "
+                     "(their copies are in the overall lines)")
+    ax.set_title(subtitle, fontsize=9, color="#444444")
     return fig
 
 
