@@ -36,6 +36,7 @@ RELATION_COLOURS = {"duplicate": "#c44e52", "near_duplicate": "#dd8452", "excerp
                     "partial_reuse": "#4c72b0", "cites": "#55a868", "shares_quotes": "#937860"}
 _ARC = 0.12  # curvature of link arrows, so arrows between neighbouring rows do not overlap
 _BAR = "#4c72b0"
+_REDUNDANT = "#888888"
 _MEDIAN = "#c44e52"
 _P90 = "#dd8452"
 
@@ -177,9 +178,9 @@ def draw_lags(data: LagData, *, by_outlet: bool = False,
 
 
 def _edge_style(relation: str, redundant: str | None) -> dict[str, Any]:
-    colour = RELATION_COLOURS.get(relation, "#777777")
     if redundant:
-        return {"color": colour, "ls": "--", "lw": 1.0, "alpha": 0.45}
+        return {"color": _REDUNDANT, "ls": "--", "lw": 1.0, "alpha": 0.6}
+    colour = RELATION_COLOURS.get(relation, "#777777")
     if relation == "shares_quotes":
         return {"color": colour, "ls": ":", "lw": 1.2, "alpha": 0.8}
     return {"color": colour, "ls": "-", "lw": 1.8, "alpha": 0.9}
@@ -254,6 +255,9 @@ def draw_story(data: StoryData) -> Figure:
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=UTC))
     ax.margins(x=0.08)
+    if span.total_seconds() < 60:  # one moment: show a day around it, not matplotlib's years
+        middle = pos[data.nodes[0].id][0]
+        ax.set_xlim(middle - 0.5, middle + 0.5)
     ax.grid(axis="x", alpha=0.3)
     ax.set_xlabel("date (UTC): trusted publication date, else first seen")
     ax.legend(handles=_story_legend(data), loc="upper left", bbox_to_anchor=(1.01, 1.0),
@@ -278,8 +282,9 @@ def _story_legend(data: StoryData) -> list[Line2D]:
         handles.append(Line2D([], [], color=style["color"], ls=style["ls"], lw=style["lw"],
                               label=relation.replace("_", " ")))
     if any(e.redundant for e in data.edges):
-        handles.append(Line2D([], [], color="#777777", ls="--", lw=1.0, alpha=0.6,
-                              label="redundant (sibling, shortcut)"))
+        style = _edge_style("", "redundant")
+        handles.append(Line2D([], [], color=style["color"], ls=style["ls"], lw=style["lw"],
+                              alpha=style["alpha"], label="redundant (sibling, shortcut)"))
     handles.append(Line2D([], [], ls="", marker="o", color="#222222",
                           label="trusted publication date"))
     if any(not n.dated for n in data.nodes):
