@@ -127,6 +127,7 @@ def chain_cmd(ctx: click.Context, url: str, json_output: bool) -> None:
     if result["children"]:
         _add_children(tree.add("[bold]copied by[/]"), result)
     console.print(tree)
+    _print_credits(result["credits"])
     archived = [c for c in result["captures"] if c["status"] == 200]
     if archived:
         console.print(f"[dim]archived {archived[0]['fetched_at'][:19]}Z as WARC record "
@@ -137,6 +138,24 @@ def chain_cmd(ctx: click.Context, url: str, json_output: bool) -> None:
         console.print(f"story {story['story_id']}: {story['size']} articles, root "
                       f"{story['root_outlet']} ({(story['first_published_at'] or '?')[:10]}), "
                       f"attributed origin: {story['attributed_origin'] or 'none named'}")
+
+
+def _print_credits(credits: list[dict[str, Any]]) -> None:
+    """The outlets the page itself names, and whether the tree above holds a page of each:
+    an archived but unlinked credit is a lead the text comparison could not confirm."""
+    if not credits:
+        return
+    console.print("[bold]credits on this page[/]")
+    for c in credits:
+        if c["linked"]:
+            status = "[green]a page of it is linked above[/]"
+        elif c["archived"]:
+            status = ("[yellow]archived, but none of its pages is linked to this one "
+                      "(no shared text: a translation or a loose rewrite?)[/]")
+        else:
+            status = "[yellow]not in the archive[/]"
+        console.print(f"  {c['outlet'] or '?'} ({c['kind']}: \"{c['phrase'] or ''}\"): {status}",
+                      soft_wrap=True, highlight=False)
 
 
 @click.command("origin")

@@ -190,6 +190,11 @@ def chain(engine: Engine, url: str) -> dict[str, Any]:
         node = graph.node(aid)
         node["parents"], node["also_similar"] = _ancestors(graph, aid, {aid}, 0)
         node["children"] = _descendants(graph, aid, {aid}, 0)
+        ancestors = {n["outlet"] for n in _walk(node)[1:] if n.get("outlet")}
+        for credit in node["credits"]:
+            # Does the tree hold a page of the credited outlet? A credit that is archived
+            # but not linked (a translation, a rewrite with no shared wording) stays visible.
+            credit["linked"] = credit["outlet"] in ancestors
         node["unarchived_credits"] = sorted(
             {c["outlet"] for c in node["credits"] if not c["archived"] and c["outlet"]})
         node["story"] = _story(conn, node["story_id"])

@@ -252,6 +252,14 @@ def test_cite_names_verified_warc_records(research_world: ResearchWorld) -> None
     chain = run_json(research_world, "chain", research_world.seed_url)
     assert chain["captures"][0]["warc_record_id"] == first["warc_record_id"]
     assert all(parent["captures"] for parent in chain["parents"])
+    credits = {c["outlet"]: c for c in chain["credits"]}
+    assert all(credits[o]["linked"] for o in SEED_SOURCES)
+    # The translated middle hop is named only by a stray newsletter line: archived, unlinked.
+    assert credits["Slate.fr"]["kind"] == "trace" and credits["Slate.fr"]["archived"]
+    assert not credits["Slate.fr"]["linked"]
+    human = healthwire("--config", str(research_world.config), "chain", research_world.seed_url,
+                       cwd=research_world.folder, env={"COLUMNS": "200"})
+    assert "none of its pages is linked" in human.stdout
 
 
 def test_cite_reports_a_changed_warc_record(research_world: ResearchWorld,
