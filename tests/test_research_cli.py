@@ -254,12 +254,16 @@ def test_cite_names_verified_warc_records(research_world: ResearchWorld) -> None
     assert all(parent["captures"] for parent in chain["parents"])
     credits = {c["outlet"]: c for c in chain["credits"]}
     assert all(credits[o]["linked"] for o in SEED_SOURCES)
-    # The translated middle hop is named only by a stray newsletter line: archived, unlinked.
-    assert credits["Slate.fr"]["kind"] == "trace" and credits["Slate.fr"]["archived"]
-    assert not credits["Slate.fr"]["linked"]
+    # The translated middle hop shares no wording; only a stray newsletter line names it.
+    # That trace, inside the story, links it as `cites` (method credit_in_story).
+    assert credits["Slate.fr"]["kind"] == "trace" and credits["Slate.fr"]["linked"]
+    slate = next(p for p in chain["parents"] if p["outlet"] == "Slate.fr")
+    assert slate["url"] == research_world.url_of("slate-fr/rectal-cancer-trial")
+    assert slate["link"]["relation"] == "cites" and slate["link"]["method"] == "credit_in_story"
+    assert 175 <= slate["link"]["lag_days"] <= 177
     human = healthwire("--config", str(research_world.config), "chain", research_world.seed_url,
                        cwd=research_world.folder, env={"COLUMNS": "200"})
-    assert "none of its pages is linked" in human.stdout
+    assert "Slate.fr (trace" in human.stdout and "linked above" in human.stdout
 
 
 def test_cite_reports_a_changed_warc_record(research_world: ResearchWorld,
