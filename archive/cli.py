@@ -219,9 +219,10 @@ def _register_commands() -> None:
     from archive.cli_daemon import daemon, status
     from archive.cli_extract import extract
     from archive.cli_link import chain_cmd, export_cmd, link_cmd, origin_cmd, stories_cmd
+    from archive.cli_search import search_cmd
 
     for command in (crawl, import_warc, extract, link_cmd, chain_cmd, origin_cmd, stories_cmd,
-                    export_cmd, daemon, status):
+                    export_cmd, daemon, status, search_cmd):
         app.add_command(command)
 
 
