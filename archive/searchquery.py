@@ -7,9 +7,9 @@ fragments are searched as words, never interpreted.
 
 The query is parsed here, in Python, rather than handed to ``websearch_to_tsquery`` on
 PostgreSQL and to FTS5 on SQLite, so that both backends read a query the same way and so that
-a user's input can never reach either engine's own syntax: SQLite gets one FTS5 string per
-term (``"..."`` with ``""`` escaping), PostgreSQL one ``phraseto_tsquery`` per term, with every
-term a bound parameter. Terms with no letter or digit and stop words are dropped on both
+a user's input can never reach either engine's own syntax: on SQLite every word of a term
+goes inside an FTS5 string (``"..."`` with ``""`` escaping), on PostgreSQL every term is one
+``phraseto_tsquery``, and on both the query text is a bound parameter. Terms with no letter or digit and stop words are dropped on both
 backends alike (PostgreSQL's English stop list; FTS5 has none of its own), and every such
 decision is reported in ``notes`` so the user sees how the query was read.
 """
@@ -64,8 +64,27 @@ class Term:
         return _WORD.findall(self.text.casefold())
 
     def fts5(self) -> str:
-        """The term as an FTS5 string: quoted, so no character of it is FTS5 syntax."""
-        return '"' + self.text.replace('"', '""') + '"'
+        """The term in FTS5 syntax, every word inside a quoted string.
+
+        Stop words are left out as PostgreSQL leaves them out of a phrase: at the ends they
+        go, inside they become a gap, so ``"patients in a trial"`` is
+        ``NEAR("patients" "trial", 2)``: both words, at most two words apart (FTS5 cannot ask
+        for exactly two, in order, as PostgreSQL does).
+        """
+        words = self.words()
+        content = [i for i, word in enumerate(words) if word not in STOP_WORDS]
+        chunks: list[list[str]] = [[]]
+        for word in words[content[0]:content[-1] + 1]:
+            if word not in STOP_WORDS:
+                chunks[-1].append(word)
+            elif chunks[-1]:
+                chunks.append([])
+        quoted = " ".join('"' + " ".join(chunk).replace('"', '""') + '"' for chunk in chunks)
+        if len(chunks) == 1:
+            return quoted
+        # FTS5 counts every token between the first phrase and the last, middle ones too.
+        between = content[-1] - content[0] + 1 - len(chunks[0]) - len(chunks[-1])
+        return f"NEAR({quoted}, {between})"
 
 
 @dataclass(frozen=True)
