@@ -35,7 +35,7 @@ def _title_cell(hit: dict[str, Any]) -> Text:
     if hit["relations"]:
         roles: dict[str, int] = {}
         for link in hit["relations"]:
-            key = f"{link['relation']} {'of' if link['role'] == 'copy' else 'copied by'}"
+            key = f"{link['relation']}: {'copy' if link['role'] == 'copy' else 'source'} of"
             roles[key] = roles.get(key, 0) + 1
         cell.append("\n" + ", ".join(f"{key} {n}" for key, n in roles.items()), style="cyan")
     return cell
@@ -75,7 +75,8 @@ def search_cmd(ctx: click.Context, query: str, since: str | None, until: str | N
     """Full-text search over article titles and texts, best match first.
 
     Words are ANDed; "quoted phrases" match in order; OR between two terms matches either;
-    -word excludes. See docs/search.md.
+    -word excludes. A query that starts with - goes after --:
+    healthwire search -- "-placebo remission". See docs/search.md.
     """
     from archive.db import open_archive
 

@@ -9,9 +9,10 @@ The query is parsed here, in Python, rather than handed to ``websearch_to_tsquer
 PostgreSQL and to FTS5 on SQLite, so that both backends read a query the same way and so that
 a user's input can never reach either engine's own syntax: on SQLite every word of a term
 goes inside an FTS5 string (``"..."`` with ``""`` escaping), on PostgreSQL every term is one
-``phraseto_tsquery``, and on both the query text is a bound parameter. Terms with no letter or digit and stop words are dropped on both
-backends alike (PostgreSQL's English stop list; FTS5 has none of its own), and every such
-decision is reported in ``notes`` so the user sees how the query was read.
+``phraseto_tsquery``, and on both the query text is a bound parameter. Terms with no letter
+or digit and stop words are dropped on both backends alike (PostgreSQL's English stop list;
+FTS5 has none of its own), and every such decision is reported in ``notes`` so the user sees
+how the query was read.
 """
 
 from __future__ import annotations
