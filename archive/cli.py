@@ -18,6 +18,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy.exc import OperationalError
 
 from archive import __version__
@@ -193,9 +194,10 @@ def _register_commands() -> None:
     from archive.cli_link import chain_cmd, export_cmd, link_cmd, origin_cmd, stories_cmd
     from archive.cli_plot import plot_group
     from archive.cli_research import cite, outlets, stats
+    from archive.cli_search import search_cmd
 
     for command in (crawl, import_warc, extract, link_cmd, chain_cmd, origin_cmd, stories_cmd,
-                    export_cmd, daemon, status, outlets, stats, cite, plot_group):
+                    export_cmd, daemon, status, outlets, stats, cite, plot_group, search_cmd):
         app.add_command(command)
 
 
@@ -220,13 +222,15 @@ def main(argv: list[str] | None = None) -> int:
         err_console.print("aborted")
         return 1
     except ArchiveError as exc:
-        err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        # Messages quote user input ("[/]" in a query): never read them as Rich markup.
+        err_console.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
         if exc.hint:
-            err_console.print(f"[dim]hint:[/] {exc.hint}", highlight=False)
+            err_console.print(f"[dim]hint:[/] {escape(exc.hint)}", highlight=False)
         return 1
     except OperationalError as exc:
         err_console.print(
-            f"[bold red]error:[/] cannot use the database: {exc.orig or exc}", highlight=False
+            f"[bold red]error:[/] cannot use the database: {escape(str(exc.orig or exc))}",
+            highlight=False,
         )
         err_console.print(
             "[dim]hint:[/] check --db / $HEALTHWIRE_DATABASE_URL and that the server is running",
@@ -240,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("HEALTHWIRE_DEBUG"):
             traceback.print_exc()
         err_console.print(
-            f"[bold red]internal error:[/] {type(exc).__name__}: {exc}\n"
+            f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))}\n"
             "This is a bug in healthwire. Rerun with HEALTHWIRE_DEBUG=1 for the traceback "
             "and report it.",
             highlight=False,
