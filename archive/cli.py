@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 from sqlalchemy.exc import OperationalError
 
 from archive import __version__
@@ -26,6 +26,8 @@ from archive.config import DATABASE_ENV, Config, load_config
 from archive.errors import ArchiveError
 
 console = Console()
+#: The sample sites' first port in `healthwire demo`: fixed, so URLs match docs/research.md.
+DEMO_BASE_PORT = 18601
 err_console = Console(stderr=True, soft_wrap=True)
 
 
@@ -119,46 +121,17 @@ def init(ctx: click.Context, json_output: bool) -> None:
 
 
 @app.command()
-@json_option
-@click.pass_context
-def stats(ctx: click.Context, json_output: bool) -> None:
-    """What the archive holds: rows per table, size on disk, schema revision."""
-    from archive.db import open_archive
-    from archive.stats import archive_stats
-
-    st = state(ctx)
-    engine = open_archive(st.database_url)
-    try:
-        report = archive_stats(engine, Path(st.config.archive.warc_dir))
-    finally:
-        engine.dispose()
-    if json_output:
-        print_json(report)
-        return
-    console.print(f"archive: [bold]{report['database']}[/]")
-    table = Table()
-    table.add_column("table")
-    table.add_column("rows", justify="right")
-    for name, count in report["rows"].items():
-        table.add_row(name, f"{count:,}")
-    console.print(table)
-    size = report["database_bytes"]
-    console.print(f"schema revision: {report['schema_revision']}")
-    console.print(f"database size: {_human_bytes(size) if size is not None else 'unknown'}")
-    console.print(
-        f"WARC files: {report['warc_files']} in {report['warc_dir']} "
-        f"({_human_bytes(report['warc_bytes'])})"
-    )
-
-
-@app.command()
 @click.option(
     "--dir", "workdir", type=click.Path(file_okay=False, path_type=Path),
     default=Path("data/demo"), show_default=True,
     help="Where the demo archive (SQLite file, WARCs, logs, config) is written.",
 )
+@click.option(
+    "--port", type=click.IntRange(0, 65535 - 16), default=DEMO_BASE_PORT, show_default=True,
+    help="First of the consecutive ports the sample sites are served on (0: any free ports).",
+)
 @click.pass_context
-def demo(ctx: click.Context, workdir: Path) -> None:
+def demo(ctx: click.Context, workdir: Path, port: int) -> None:
     """Run the whole pipeline offline on the bundled sample sites, into a demo archive.
 
     Serves the sample world on 127.0.0.1, crawls every source, links, and shows where the
@@ -176,7 +149,17 @@ def demo(ctx: click.Context, workdir: Path) -> None:
     if fresh_demo_dir(workdir):
         console.print(f"(cleared the previous demo archive in {workdir})")
     url = st.db_override or f"sqlite:///{(workdir / 'healthwire.sqlite3').resolve()}"
-    with SampleWorld(stall_seconds=STALL_SECONDS) as world:
+    world = SampleWorld(stall_seconds=STALL_SECONDS, base_port=port or None)
+    try:
+        world.start()
+    except OSError as exc:
+        if not port:
+            raise
+        console.print(f"[yellow]{exc.strerror}; serving the sample world on free ports instead "
+                      "(URLs will differ from docs/research.md)[/]")
+        world = SampleWorld(stall_seconds=STALL_SECONDS)
+        world.start()
+    with world:
         config_path = demo_config(world, workdir.resolve(), url)
         st.config_path, st._config = config_path, load_config(config_path)
         engine = make_engine(url)
@@ -203,15 +186,6 @@ def demo(ctx: click.Context, workdir: Path) -> None:
     console.print(f"\nQuery the demo archive with: healthwire --config {config_path} stats")
 
 
-def _human_bytes(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:,.1f} {unit}" if unit != "B" else f"{int(value)} B"
-        value /= 1024
-    raise AssertionError("unreachable")
-
-
 def _register_commands() -> None:
     """Commands that live in their own modules (imported late: they import this one)."""
     from archive.cli_crawl import crawl, import_warc
@@ -219,9 +193,12 @@ def _register_commands() -> None:
     from archive.cli_export import export_cmd
     from archive.cli_extract import extract
     from archive.cli_link import chain_cmd, link_cmd, origin_cmd, stories_cmd
+    from archive.cli_plot import plot_group
+    from archive.cli_research import cite, outlets, stats
+    from archive.cli_search import search_cmd
 
     for command in (crawl, import_warc, extract, link_cmd, chain_cmd, origin_cmd, stories_cmd,
-                    export_cmd, daemon, status):
+                    export_cmd, daemon, status, outlets, stats, cite, plot_group, search_cmd):
         app.add_command(command)
 
 
@@ -246,13 +223,15 @@ def main(argv: list[str] | None = None) -> int:
         err_console.print("aborted")
         return 1
     except ArchiveError as exc:
-        err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        # Messages quote user input ("[/]" in a query): never read them as Rich markup.
+        err_console.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
         if exc.hint:
-            err_console.print(f"[dim]hint:[/] {exc.hint}", highlight=False)
+            err_console.print(f"[dim]hint:[/] {escape(exc.hint)}", highlight=False)
         return 1
     except OperationalError as exc:
         err_console.print(
-            f"[bold red]error:[/] cannot use the database: {exc.orig or exc}", highlight=False
+            f"[bold red]error:[/] cannot use the database: {escape(str(exc.orig or exc))}",
+            highlight=False,
         )
         err_console.print(
             "[dim]hint:[/] check --db / $HEALTHWIRE_DATABASE_URL and that the server is running",
@@ -266,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("HEALTHWIRE_DEBUG"):
             traceback.print_exc()
         err_console.print(
-            f"[bold red]internal error:[/] {type(exc).__name__}: {exc}\n"
+            f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))}\n"
             "This is a bug in healthwire. Rerun with HEALTHWIRE_DEBUG=1 for the traceback "
             "and report it.",
             highlight=False,

@@ -6,7 +6,6 @@ Rich progress bar, tree or table; ``--json`` prints the same facts for scripts.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -15,7 +14,9 @@ from rich.table import Table
 from rich.tree import Tree
 
 from archive.cli import console, json_option, print_json, state
-from archive.errors import ArchiveError
+from archive.filters import Filters, filter_options
+from archive.models import RELATIONS
+from archive.queries import STORY_ORDERS
 
 
 def _engine(ctx: click.Context) -> Any:
@@ -124,11 +125,35 @@ def chain_cmd(ctx: click.Context, url: str, json_output: bool) -> None:
     if result["children"]:
         _add_children(tree.add("[bold]copied by[/]"), result)
     console.print(tree)
+    _print_credits(result["credits"])
+    archived = [c for c in result["captures"] if c["status"] == 200]
+    if archived:
+        console.print(f"[dim]archived {archived[0]['fetched_at'][:19]}Z as WARC record "
+                      f"{archived[0]['warc_record_id']} (`healthwire cite URL` for the "
+                      "citation)[/]", soft_wrap=True)
     if result["story"]:
         story = result["story"]
         console.print(f"story {story['story_id']}: {story['size']} articles, root "
                       f"{story['root_outlet']} ({(story['first_published_at'] or '?')[:10]}), "
                       f"attributed origin: {story['attributed_origin'] or 'none named'}")
+
+
+def _print_credits(credits: list[dict[str, Any]]) -> None:
+    """The outlets the page itself names, and whether the tree above holds a page of each:
+    an archived but unlinked credit is a lead the text comparison could not confirm."""
+    if not credits:
+        return
+    console.print("[bold]credits on this page[/]")
+    for c in credits:
+        if c["linked"]:
+            status = "[green]a page of it is linked above[/]"
+        elif c["archived"]:
+            status = ("[yellow]archived, but none of its pages is linked to this one "
+                      "(no shared text: a translation or a loose rewrite?)[/]")
+        else:
+            status = "[yellow]not in the archive[/]"
+        console.print(f"  {c['outlet'] or '?'} ({c['kind']}: \"{c['phrase'] or ''}\"): {status}",
+                      soft_wrap=True, highlight=False)
 
 
 @click.command("origin")
@@ -163,48 +188,53 @@ def origin_cmd(ctx: click.Context, url: str, json_output: bool) -> None:
         console.print(credits)
 
 
-def _parse_date(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise ArchiveError(f"--since {value!r} is not a date",
-                           hint="use YYYY-MM-DD or an ISO 8601 timestamp") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 @click.command("stories")
-@click.option("--since", metavar="DATE", help="Stories with articles published since DATE.")
+@filter_options
 @click.option("--min-size", type=click.IntRange(min=1), default=2, show_default=True,
-              help="Smallest story shown.")
+              help="Smallest story shown (articles).")
+@click.option("--relation", type=click.Choice(RELATIONS),
+              help="Only stories holding a link of this relation.")
+@click.option("--sort", "order", type=click.Choice(STORY_ORDERS), default=None,
+              help="size: most articles; spread: longest from first to last article; "
+              "latest: latest article first.  [default: size]")
+@click.option("--latest", is_flag=True, help="Same as --sort latest.")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
-@click.option("--latest", is_flag=True, help="Order by latest article instead of size.")
 @json_option
 @click.pass_context
-def stories_cmd(ctx: click.Context, since: str | None, min_size: int, limit: int, latest: bool,
-                json_output: bool) -> None:
-    """Syndicated stories: the largest (or latest), with root and attributed origin."""
+def stories_cmd(ctx: click.Context, since: str | None, until: str | None, outlet: str | None,
+                min_size: int, relation: str | None, order: str | None, latest: bool,
+                limit: int, json_output: bool) -> None:
+    """Syndicated stories: groups of linked articles, with root, spread and outlets."""
     from archive.queries import stories
 
+    if latest and order not in (None, "latest"):
+        raise click.UsageError(f"--latest contradicts --sort {order}")
+    filters = Filters.parse(since, until, outlet)
     engine = _engine(ctx)
     try:
-        rows = stories(engine, since=_parse_date(since), min_size=min_size, limit=limit,
-                       order="latest" if latest else "size")
+        rows = stories(engine, min_size=min_size, limit=limit, filters=filters,
+                       relation=relation, order="latest" if latest else (order or "size"))
     finally:
         engine.dispose()
     if json_output:
         print_json(rows)
         return
-    table = Table("story", "size", "root outlet", "root", "first", "span (d)",
-                  "attributed origin")
+    if not rows:
+        console.print("No stories match." if (filters != Filters() or relation) else
+                      "No stories yet: a story needs two linked articles (crawl, then "
+                      "`healthwire link`).")
+        return
+    table = Table("story", "size")
+    table.add_column("root outlet", min_width=15)
+    for header in ("root", "first", "span (d)", "outlets", "attributed origin"):
+        table.add_column(header)
     for r in rows:
         table.add_row(str(r["story_id"]), str(r["size"]), r["root_outlet"] or "?",
                       r["root_title"] or r["root_url"] or "?",
                       (r["first_published_at"] or "?")[:10],
                       "" if r["span_days"] is None else f"{r['span_days']:.1f}",
-                      r["attributed_origin"] or "")
-    console.print(table if rows else "No stories yet (run `healthwire link`).")
+                      str(len(r["outlets"])), r["attributed_origin"] or "")
+    console.print(table)
 
 
 COMMANDS = {"link": link_cmd, "chain": chain_cmd, "origin": origin_cmd,

@@ -12,13 +12,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, literal, select
 from sqlalchemy.engine import Connection, Engine
 
 from archive.db import reader
 from archive.errors import ArchiveError
+from archive.filters import Filters, resolve_outlet
 from archive.linking.params import TRUSTED_DATE_SOURCES
-from archive.models import Article, Citation, Link, Outlet, Story
+from archive.models import Article, Capture, Citation, Link, Outlet, Story, UTCDateTime
 
 MAX_DEPTH = 12
 CREDIT_KINDS = ("credit", "dateline", "trace")
@@ -45,6 +46,24 @@ def find_article(conn: Connection, url: str) -> int:
             "articles` lists what the archive holds",
         )
     return int(found)
+
+
+def captures(conn: Connection, article_id: int) -> list[dict[str, Any]]:
+    """The fetches behind an article, oldest first: each names the WARC record a researcher
+    cites (file, offset, length, WARC-Record-ID) and the sha256 of the response body."""
+    ct = Capture.__table__
+    rows = conn.execute(
+        select(ct.c.fetched_at, ct.c.status, ct.c.url, ct.c.final_url, ct.c.content_type,
+               ct.c.sha256, ct.c.warc_file, ct.c.warc_offset, ct.c.warc_length,
+               ct.c.warc_record_id)
+        .where(ct.c.article_id == article_id).order_by(ct.c.fetched_at, ct.c.id)
+    ).all()
+    return [{
+        "fetched_at": _iso(r.fetched_at), "status": r.status, "url": r.url,
+        "final_url": r.final_url, "content_type": r.content_type, "sha256": r.sha256,
+        "warc_file": r.warc_file, "warc_offset": r.warc_offset, "warc_length": r.warc_length,
+        "warc_record_id": r.warc_record_id,
+    } for r in rows]
 
 
 class _Graph:
@@ -78,6 +97,7 @@ class _Graph:
                 else "first-seen",
                 "story_id": row.story_id,
                 "credits": self.credits(aid),
+                "captures": captures(self.conn, aid),
             }
         return dict(self.nodes[aid])
 
@@ -170,10 +190,59 @@ def chain(engine: Engine, url: str) -> dict[str, Any]:
         node = graph.node(aid)
         node["parents"], node["also_similar"] = _ancestors(graph, aid, {aid}, 0)
         node["children"] = _descendants(graph, aid, {aid}, 0)
+        ancestors = {n["outlet"] for n in _walk(node)[1:] if n.get("outlet")}
+        for credit in node["credits"]:
+            # Does the tree hold a page of the credited outlet? A credit that is archived
+            # but not linked (a translation, a rewrite with no shared wording) stays visible.
+            credit["linked"] = credit["outlet"] in ancestors
         node["unarchived_credits"] = sorted(
             {c["outlet"] for c in node["credits"] if not c["archived"] and c["outlet"]})
         node["story"] = _story(conn, node["story_id"])
         return node
+
+
+def cite(engine: Engine, url: str, *, verify: bool = True) -> dict[str, Any]:
+    """What a researcher needs to cite an archived article: its metadata, the WARC records
+    behind it, and (``verify``) whether each record still reads back with the same sha256."""
+    import zlib
+
+    from warcio.exceptions import ArchiveLoadFailed
+
+    from archive.warc import WarcRef, read_record
+
+    with reader(engine).connect() as conn:
+        aid = find_article(conn, url)
+        node = _Graph(conn).node(aid)
+    for capture in node["captures"]:
+        if not verify:
+            capture["verified"] = None
+            continue
+        try:
+            record = read_record(WarcRef(capture["warc_file"], capture["warc_offset"],
+                                         capture["warc_length"], capture["warc_record_id"]))
+        except (OSError, EOFError, StopIteration, ValueError, zlib.error,
+                ArchiveLoadFailed) as exc:
+            capture["verified"] = False
+            capture["verify_error"] = f"{type(exc).__name__}: {exc}"
+            continue
+        capture["verified"] = record.sha256 == capture["sha256"]
+    node["citation"] = _citation_text(node)
+    return node
+
+
+def _citation_text(node: dict[str, Any]) -> str:
+    """A plain citation: who, what, when published, and where the archived copy is."""
+    date = (node["published_at"] or "")[:10] or "n.d."
+    parts = [f"{node['outlet'] or 'Unknown outlet'}. \"{node['title'] or node['url']}.\" "
+             f"{date} ({node['published_at_source'] or 'no date'}). {node['url']}."]
+    good = [c for c in node["captures"] if c["status"] == 200] or node["captures"]
+    if good:
+        first = good[0]
+        parts.append(
+            f"Archived {first['fetched_at'][:19]}Z by healthwire, WARC record "
+            f"{first['warc_record_id']} in {first['warc_file'].rsplit('/', 1)[-1]} "
+            f"(offset {first['warc_offset']}), sha256 {first['sha256']}.")
+    return " ".join(parts)
 
 
 def _roots(tree: dict[str, Any]) -> list[dict[str, Any]]:
@@ -235,10 +304,33 @@ def _story(conn: Connection, story_id: int | None) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
+def _span_seconds(conn: Connection, first: Any, last: Any) -> Any:
+    """SQL for ``last - first`` in seconds (SQLite stores text, PostgreSQL timestamps)."""
+    if conn.dialect.name == "sqlite":
+        return (func.julianday(last) - func.julianday(first)) * 86400.0
+    return func.extract("epoch", last - first)
+
+
+STORY_ORDERS = ("size", "spread", "latest")
+
+
 def stories_query(conn: Connection, *, since: datetime | None = None, min_size: int = 2,
                   limit: int | None = 50, order: str = "size",
-                  story_ids: list[int] | None = None) -> list[dict[str, Any]]:
-    st, at, ot = Story.__table__, Article.__table__, Outlet.__table__
+                  story_ids: list[int] | None = None, filters: Filters | None = None,
+                  relation: str | None = None) -> list[dict[str, Any]]:
+    """Stories of at least ``min_size`` articles, filtered and sorted.
+
+    ``filters`` keep stories whose date range (first to last member, by article date)
+    overlaps the requested range, and stories with a member from the outlet; ``relation``
+    keeps stories holding at least one link of that relation. ``order``: ``size`` (largest
+    first), ``spread`` (longest from first to last member), ``latest`` (latest member first).
+    """
+    if order not in STORY_ORDERS:
+        raise ArchiveError(f"unknown story order {order!r}",
+                           hint=f"choose one of {', '.join(STORY_ORDERS)}")
+    filters = filters or Filters(since=since)
+    st, at, ot, lt = Story.__table__, Article.__table__, Outlet.__table__, Link.__table__
+    span = _span_seconds(conn, st.c.first_published_at, st.c.last_published_at)
     stmt = (
         select(st.c.id, st.c.size, st.c.attributed_origin, st.c.first_published_at,
                st.c.last_published_at, at.c.url, at.c.title, ot.c.name.label("outlet"))
@@ -248,33 +340,70 @@ def stories_query(conn: Connection, *, since: datetime | None = None, min_size: 
     )
     if story_ids is not None:
         stmt = stmt.where(st.c.id.in_(story_ids))
-    if since is not None:
-        stmt = stmt.where(or_(st.c.last_published_at >= since, st.c.first_published_at >= since))
+    if filters.since is not None:
+        stmt = stmt.where(st.c.last_published_at >= literal(filters.since, UTCDateTime()))
+    if filters.until is not None:
+        stmt = stmt.where(st.c.first_published_at < literal(filters.until, UTCDateTime()))
+    if filters.outlet:
+        oid = resolve_outlet(conn, filters.outlet)
+        member = Article.__table__.alias("member")
+        stmt = stmt.where(exists().where(member.c.story_id == st.c.id,
+                                         member.c.outlet_id == oid))
+    if relation is not None:
+        child = Article.__table__.alias("child")
+        stmt = stmt.where(exists().where(lt.c.relation == relation,
+                                         child.c.id == lt.c.child_id,
+                                         child.c.story_id == st.c.id))
     if order == "latest":
         stmt = stmt.order_by(st.c.last_published_at.desc(), st.c.id)
+    elif order == "spread":
+        stmt = stmt.order_by(span.desc(), st.c.size.desc(), st.c.id)
     else:
         stmt = stmt.order_by(st.c.size.desc(), st.c.first_published_at, st.c.id)
     if limit is not None:
         stmt = stmt.limit(limit)
+    rows = conn.execute(stmt).all()
+    outlets = _story_outlets(conn, [r.id for r in rows])
     out = []
-    for r in conn.execute(stmt):
-        span = None
+    for r in rows:
+        span_days = None
         if r.first_published_at and r.last_published_at:
-            span = round((r.last_published_at - r.first_published_at).total_seconds() / 86400, 3)
+            span_days = round(
+                (r.last_published_at - r.first_published_at).total_seconds() / 86400, 3)
         out.append({
             "story_id": r.id, "size": r.size, "root_url": r.url, "root_outlet": r.outlet,
             "root_title": r.title, "attributed_origin": r.attributed_origin,
             "first_published_at": _iso(r.first_published_at),
-            "last_published_at": _iso(r.last_published_at), "span_days": span,
+            "last_published_at": _iso(r.last_published_at), "span_days": span_days,
+            "outlets": outlets.get(r.id, []),
         })
     return out
 
 
+def _story_outlets(conn: Connection, story_ids: list[int]) -> dict[int, list[str]]:
+    """The outlets of each story's members, most members first."""
+    at, ot = Article.__table__, Outlet.__table__
+    found: dict[int, list[str]] = {}
+    for i in range(0, len(story_ids), 500):
+        rows = conn.execute(
+            select(at.c.story_id, ot.c.name, func.count().label("n"))
+            .select_from(at.join(ot, ot.c.id == at.c.outlet_id))
+            .where(at.c.story_id.in_(story_ids[i:i + 500]))
+            .group_by(at.c.story_id, ot.c.name)
+            .order_by(at.c.story_id, func.count().desc(), ot.c.name)
+        ).all()
+        for story_id, name, _n in rows:
+            found.setdefault(int(story_id), []).append(name)
+    return found
+
+
 def stories(engine: Engine, *, since: datetime | None = None, min_size: int = 2,
-            limit: int | None = 50, order: str = "size") -> list[dict[str, Any]]:
-    """The largest (or latest) stories, each with its root and attributed origin."""
+            limit: int | None = 50, order: str = "size", filters: Filters | None = None,
+            relation: str | None = None) -> list[dict[str, Any]]:
+    """The largest (or longest-running, or latest) stories, with root and attributed origin."""
     with reader(engine).connect() as conn:
-        return stories_query(conn, since=since, min_size=min_size, limit=limit, order=order)
+        return stories_query(conn, since=since, min_size=min_size, limit=limit, order=order,
+                             filters=filters, relation=relation)
 
 
 def link_counts(engine: Engine) -> dict[str, int]:

@@ -21,6 +21,16 @@ from archive.errors import SchemaError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
+#: Names of the full-text search objects (migration 0003): the FTS5 table and its shadow tables
+#: on SQLite, the GIN index on PostgreSQL. The models cannot describe them, so the drift check
+#: and autogenerate leave them out.
+SEARCH_OBJECT_PREFIX = "article_fts"
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's ``include_name`` hook: everything but the full-text search objects."""
+    return not (name or "").startswith(SEARCH_OBJECT_PREFIX)
+
 
 def alembic_config(engine: Engine | None = None) -> Config:
     """An Alembic config pointing at the project's migrations, bound to ``engine``'s URL.

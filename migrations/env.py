@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from archive.db import make_engine
 from archive.models import Base, UTCDateTime
+from archive.schema import include_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -41,6 +42,7 @@ def _run(connection: Connection) -> None:
         render_as_batch=is_sqlite,
         compare_type=True,
         render_item=_render_item,
+        include_name=include_name,
     )
     try:
         with context.begin_transaction():

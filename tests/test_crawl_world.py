@@ -270,9 +270,6 @@ def test_copies_are_linked_as_the_truth_says(crawled: Crawled) -> None:
     for relation in crawled.truth["relations"]:
         child = _url_of(crawled, relation["child"]["id"])
         for parent in relation["parents"]:
-            if relation["kind"] == "translated_rewrite" and relation["child"]["id"].startswith(
-                    "healthnewsdigest/"):
-                continue  # only a newsletter trace names the French hop: see the next test
             got = links.get((child, _url_of(crawled, parent["id"])))
             expected = relation["expected_relation"]
             acceptable = {"duplicate", "near_duplicate"} if expected in (

@@ -8,7 +8,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
 from archive.models import Base
-from archive.schema import downgrade, upgrade
+from archive.schema import downgrade, include_name, upgrade
 from tests.linkhelpers import link_engine
 
 __all__ = ["link_engine"]
@@ -16,8 +16,9 @@ __all__ = ["link_engine"]
 
 def test_models_match_migrations(link_engine: Engine) -> None:
     with link_engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
-                                Base.metadata)
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_name": include_name})
+        diff = compare_metadata(context, Base.metadata)
     assert diff == []
 
 

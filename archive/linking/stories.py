@@ -16,6 +16,7 @@ import networkx as nx
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection
 
+from archive.linking.credited import link_credits
 from archive.linking.params import LinkParams
 from archive.models import Article, Citation, Link, Outlet, Story
 
@@ -97,6 +98,7 @@ def update_stories(conn: Connection, seeds: Iterable[int], params: LinkParams,
             conn.execute(update(at).where(at.c.id.in_(members)).values(story_id=None))
             continue
         dates = {m: info[m][1] for m in members}
+        link_credits(conn, members, dates, parents_in)
         roots = [m for m in members if not (parents_in.get(m, set()) & component)]
         pool = roots or members
         root = min(pool, key=lambda m: (dates[m], m))

@@ -98,7 +98,7 @@ class SiteServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, world: SampleWorld, name: str) -> None:
+    def __init__(self, world: SampleWorld, name: str, port: int = 0) -> None:
         self.world = world
         self.name = name
         self.root = SITES_DIR / name
@@ -106,7 +106,11 @@ class SiteServer(ThreadingHTTPServer):
         self.routes: dict[str, dict[str, Any]] = {r["path"]: r for r in routes_doc["routes"]}
         stamp = datetime.fromisoformat(routes_doc["last_modified"].replace("Z", "+00:00"))
         self.last_modified = stamp.astimezone(UTC).replace(microsecond=0)
-        super().__init__(("127.0.0.1", 0), SiteHandler)
+        try:
+            super().__init__(("127.0.0.1", port), SiteHandler)
+        except OSError as exc:
+            raise OSError(exc.errno, f"cannot serve the sample site {name!r} on "
+                          f"127.0.0.1:{port}: {exc.strerror}") from exc
 
 
 class SiteHandler(BaseHTTPRequestHandler):
@@ -310,8 +314,11 @@ class SampleWorld:
     tests and longer than the crawler's timeout when testing timeouts.
     """
 
-    def __init__(self, stall_seconds: float = 60.0) -> None:
+    def __init__(self, stall_seconds: float = 60.0, base_port: int | None = None) -> None:
         self.stall_seconds = stall_seconds
+        #: First of consecutive ports to serve the sites on (None: free ports). The demo uses
+        #: fixed ports so that its URLs, and the outputs in docs/research.md, repeat exactly.
+        self.base_port = base_port
         self.epoch = 0
         self.request_log = RequestLog()
         self.stopping = threading.Event()
@@ -328,8 +335,9 @@ class SampleWorld:
             raise RuntimeError("SampleWorld already started")
         self.stopping.clear()
         try:
-            for name in self.sites:
-                server = SiteServer(self, name)
+            for index, name in enumerate(self.sites):
+                port = self.base_port + index if self.base_port is not None else 0
+                server = SiteServer(self, name, port)
                 self._servers[name] = server
                 host, port = server.server_address[:2]
                 self.bases[name] = f"http://{host}:{port}"
@@ -364,7 +372,7 @@ class SampleWorld:
         self.bases = {}
 
     def __enter__(self) -> SampleWorld:
-        return self.start()
+        return self if self._servers else self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
