@@ -51,7 +51,8 @@ def build(path: Path, links: int) -> str:
     done = path.with_suffix(".done")
     if done.exists():
         return url
-    path.unlink(missing_ok=True)
+    for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        leftover.unlink(missing_ok=True)  # a stale WAL must not meet a new database file
     articles = links // PARENTS + PARENTS
     engine = make_engine(url)
     upgrade(engine)
