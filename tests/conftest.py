@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +39,14 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'archive.sqlite3'}"
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A URL for a fresh, private PostgreSQL schema, dropped after the test."""
+@contextmanager
+def private_schema(prefix: str) -> Iterator[str]:
+    """A URL for a new PostgreSQL schema of its own (through ``search_path``), dropped
+    afterwards; skips the test when no PostgreSQL URL is set."""
     base = os.environ.get(POSTGRES_ENV)
     if not base:
         pytest.skip(f"{POSTGRES_ENV} is not set")
-    schema = f"hw_test_{uuid.uuid4().hex[:12]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = make_engine(base)
     with admin.begin() as conn:
         conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
@@ -55,6 +57,13 @@ def postgres_url() -> Iterator[str]:
         with admin.begin() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A URL for a fresh, private PostgreSQL schema, dropped after the test."""
+    with private_schema("hw_test") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -115,27 +124,15 @@ def research_world(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
     from tests.helpers import healthwire, write_config
 
     folder = tmp_path_factory.mktemp(f"research-{request.param}")
-    schema = admin = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{folder / 'archive.sqlite3'}"
-    else:
-        base = os.environ.get(POSTGRES_ENV)
-        if not base:
-            pytest.skip(f"{POSTGRES_ENV} is not set")
-        schema = f"hw_research_{uuid.uuid4().hex[:10]}"
-        admin = make_engine(base)
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}) \
-            .render_as_string(hide_password=False)
-    with SampleWorld(stall_seconds=2) as world:
-        config = write_config(folder / "healthwire.toml", url, world.sources())
-        assert healthwire("--config", str(config), "init", cwd=folder).returncode == 0
-        crawl = healthwire("--config", str(config), "crawl", cwd=folder)
-        assert crawl.returncode == 0, crawl.stderr[-3000:]
-        truth = world.truth()
-    yield ResearchWorld(url, folder, truth)
-    if schema is not None and admin is not None:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        admin.dispose()
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{folder / 'archive.sqlite3'}"
+        else:
+            url = stack.enter_context(private_schema("hw_research"))
+        with SampleWorld(stall_seconds=2) as world:
+            config = write_config(folder / "healthwire.toml", url, world.sources())
+            assert healthwire("--config", str(config), "init", cwd=folder).returncode == 0
+            crawl = healthwire("--config", str(config), "crawl", cwd=folder)
+            assert crawl.returncode == 0, crawl.stderr[-3000:]
+            truth = world.truth()
+        yield ResearchWorld(url, folder, truth)

@@ -7,22 +7,20 @@ what landed in the archive, checked against the world's truth.json and its reque
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 from archive.db import make_engine, session_scope
 from archive.ingest import normalise_url
 from archive.models import Article, ArticleVersion, Capture, Citation, CrawlRun
 from archive.sampleworld import SampleWorld
 from archive.warc import WarcRef, read_record
-from tests.conftest import POSTGRES_ENV
+from tests.conftest import private_schema
 from tests.helpers import healthwire, write_config
 
 pytestmark = pytest.mark.slow
@@ -45,28 +43,16 @@ class Crawled:
 def crawled(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
             ) -> Iterator[Crawled]:
     folder = tmp_path_factory.mktemp(f"world-{request.param}")
-    schema = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{folder / 'archive.sqlite3'}"
-    else:
-        base = os.environ.get(POSTGRES_ENV)
-        if not base:
-            pytest.skip(f"{POSTGRES_ENV} is not set")
-        schema = f"hw_world_{uuid.uuid4().hex[:10]}"
-        admin = make_engine(base)
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}) \
-            .render_as_string(hide_password=False)
-    with SampleWorld(stall_seconds=4) as world:
-        config = write_config(folder / "healthwire.toml", url, world.sources())
-        assert healthwire("--config", str(config), "init", cwd=folder).returncode == 0
-        result = healthwire("--config", str(config), "crawl", "--json", cwd=folder)
-        yield Crawled(world, url, folder, result)
-    if schema is not None:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{folder / 'archive.sqlite3'}"
+        else:
+            url = stack.enter_context(private_schema("hw_world"))
+        with SampleWorld(stall_seconds=4) as world:
+            config = write_config(folder / "healthwire.toml", url, world.sources())
+            assert healthwire("--config", str(config), "init", cwd=folder).returncode == 0
+            result = healthwire("--config", str(config), "crawl", "--json", cwd=folder)
+            yield Crawled(world, url, folder, result)
 
 
 def _articles(crawled: Crawled) -> dict[str, Article]:
