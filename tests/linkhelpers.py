@@ -3,8 +3,6 @@ way to insert articles, outlets and citations directly (the ingest path is not u
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,15 +10,15 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 import archive.linking.models  # noqa: F401  (registers the linker's tables)
 from archive.db import make_engine
 from archive.models import Article, Citation, Link, Outlet
 from archive.schema import upgrade
+from tests.conftest import private_schema
 
-POSTGRES_ENV = "HEALTHWIRE_TEST_POSTGRES_URL"
 T0 = datetime(2022, 6, 5, 9, 0, tzinfo=UTC)
 
 
@@ -32,23 +30,13 @@ def sqlite_engine(tmp_path: Path) -> Engine:
 
 def postgres_engine() -> Iterator[Engine]:
     """A private schema on the test server, dropped afterwards (other modules share the db)."""
-    base = os.environ.get(POSTGRES_ENV)
-    if not base:
-        pytest.skip(f"{POSTGRES_ENV} is not set")
-    schema = f"hw_link_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(base)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    engine = make_engine(url.render_as_string(hide_password=False))
-    try:
-        upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        admin.dispose()
+    with private_schema("hw_link") as url:
+        engine = make_engine(url)
+        try:
+            upgrade(engine)
+            yield engine
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
