@@ -91,21 +91,24 @@ def parse_date(value: str, option: str, *, end_of_day: bool = False) -> datetime
     return parsed + timedelta(microseconds=1) if end_of_day else parsed
 
 
+def has_trusted_date(article: FromClause) -> ColumnElement[bool]:
+    """SQL: the article's publication date came from trusted evidence."""
+    c = article.c
+    return and_(c.published_at.is_not(None), c.published_at_source.in_(TRUSTED_DATE_SOURCES))
+
+
 def article_date(article: FromClause) -> ColumnElement[datetime]:
     """SQL for an article's date: trusted publication date, else first seen."""
     c = article.c
-    trusted = and_(c.published_at.is_not(None),
-                   c.published_at_source.in_(TRUSTED_DATE_SOURCES))
-    return case((trusted, c.published_at), else_=c.first_seen_at).label("date")
+    return case((has_trusted_date(article), c.published_at), else_=c.first_seen_at).label(
+        "date")
 
 
 def article_date_source(article: FromClause) -> ColumnElement[str]:
     """SQL for where :func:`article_date` came from (a date source, or ``first-seen``)."""
     c = article.c
-    trusted = and_(c.published_at.is_not(None),
-                   c.published_at_source.in_(TRUSTED_DATE_SOURCES))
-    return case((trusted, c.published_at_source), else_=literal("first-seen")).label(
-        "date_source")
+    return case((has_trusted_date(article), c.published_at_source),
+                else_=literal("first-seen")).label("date_source")
 
 
 def resolve_outlet(conn: Connection, name: str) -> int:

@@ -18,11 +18,11 @@ from sqlalchemy.engine import Connection, Engine
 from archive.db import reader
 from archive.errors import ArchiveError
 from archive.filters import Filters, resolve_outlet
+from archive.linking.credited import CREDIT_KINDS
 from archive.linking.params import TRUSTED_DATE_SOURCES
 from archive.models import Article, Capture, Citation, Link, Outlet, Story, UTCDateTime
 
 MAX_DEPTH = 12
-CREDIT_KINDS = ("credit", "dateline", "trace")
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -13,12 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.engine import Connection, Engine
 
 from archive.copies import copy_links
 from archive.db import database_size_bytes, reader
-from archive.filters import Filters, article_date, resolve_outlet
+from archive.filters import Filters, article_date, has_trusted_date, resolve_outlet
 from archive.linking.params import TRUSTED_DATE_SOURCES
 from archive.models import TABLES, Article, Capture, CrawlRun, Link
 from archive.schema import require_current
@@ -44,8 +44,7 @@ def coverage(conn: Connection, *, by: str = "month",
     at, ct = Article.__table__, Capture.__table__
     outlet_id = resolve_outlet(conn, filters.outlet) if filters.outlet else None
     adate = article_date(at)
-    trusted = and_(at.c.published_at.is_not(None),
-                   at.c.published_at_source.in_(TRUSTED_DATE_SOURCES))
+    trusted = has_trusted_date(at)
     where_outlet = [at.c.outlet_id == outlet_id] if outlet_id is not None else []
     table: dict[str, dict[str, Any]] = {}
 

@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 from archive.errors import ArchiveError
 from archive.fingerprint import SCHEME, Profile, profile, signature_bytes
 from archive.linking import redundancy
+from archive.linking.credited import CREDIT_KINDS
 from archive.linking.direction import ArticleMeta, decide
 from archive.linking.index import (
     ArticleKeys,
@@ -52,7 +53,6 @@ from archive.models import Article, Citation, Link, Outlet, utcnow
 #: How a link was found and checked (at most 40 characters with the "+via" suffix).
 METHOD = "minhash-lsh/exact/1"
 LINK_KINDS = ("link", "canonical")
-CREDIT_KINDS = ("credit", "dateline", "trace")
 _CHUNK = 5000
 _PG_LOCK = 0x6877_6C6B  # "hwlk": one linker at a time per database
 

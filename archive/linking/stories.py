@@ -16,13 +16,12 @@ import networkx as nx
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection
 
-from archive.linking.credited import link_credits
+from archive.linking.credited import CREDIT_KINDS, link_credits
 from archive.linking.params import LinkParams
 from archive.models import Article, Citation, Link, Outlet, Story
 
 #: Relations that make two articles part of one story.
 STORY_RELATIONS = ("duplicate", "near_duplicate", "excerpt", "partial_reuse", "cites")
-CREDIT_KINDS = ("credit", "dateline", "trace")
 _CHUNK = 5000
 
 
